@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
+import { DatabaseModule } from './platform/database/index.js';
+import { HealthModule } from './platform/health/health.module.js';
+import { loggerParams } from './platform/http/logger.js';
+import { ProblemFilter } from './platform/http/problem.filter.js';
+import { RedisModule } from './platform/redis/index.js';
+
+/** The platform modules, then the feature modules that use them. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      load: [httpConfig, redisConfig, databaseConfig],
+    }),
+    LoggerModule.forRootAsync({
+      inject: [httpConfig.KEY],
+      useFactory: (http: ConfigType<typeof httpConfig>) => loggerParams(http.logLevel),
+    }),
+    RedisModule.forRootAsync({
+      inject: [redisConfig.KEY],
+      useFactory: (redis: ConfigType<typeof redisConfig>) => redis,
+    }),
+    DatabaseModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
+    }),
+    HealthModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+})
+export class AppModule {}

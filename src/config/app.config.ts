@@ -1,0 +1,62 @@
+import { registerAs } from '@nestjs/config';
+import { resolve } from 'node:path';
+import { validateEnv, type EnvironmentVariables } from './env.schema.js';
+
+/** Parses `host:port,host:port` (IPv6 hosts in brackets) into address objects. */
+export function parseHostPortList(list: string): { host: string; port: number }[] {
+  return list.split(',').map((item) => {
+    const idx = item.lastIndexOf(':');
+    const host = item.slice(0, idx).replace(/^\[|\]$/g, '');
+    return { host, port: Number(item.slice(idx + 1)) };
+  });
+}
+
+function env(): EnvironmentVariables {
+  return validateEnv(process.env);
+}
+
+/** HTTP settings. */
+export const httpConfig = registerAs('http', () => {
+  const e = env();
+  return {
+    port: e.PORT ?? 3000,
+    // Bench mode serves loopback only (DESIGN.md); otherwise all interfaces, for containers and probes.
+    host: e.HOST ?? (e.BENCH_ROUTES === '1' ? '127.0.0.1' : '0.0.0.0'),
+    nodeEnv: e.NODE_ENV ?? 'development',
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
+    trustProxy: e.TRUST_PROXY ?? 0,
+    adminToken: e.ADMIN_TOKEN,
+    bodyLimitKb: e.BODY_LIMIT_KB ?? 100,
+    benchRoutes: e.BENCH_ROUTES === '1',
+    dataDir: resolve(e.DATA_DIR ?? '.data'),
+  };
+});
+
+/** Redis connection settings; `mode` says which topology (or the embedded server) to use. */
+export const redisConfig = registerAs('redis', () => {
+  const e = env();
+  const mode = e.REDIS_CLUSTER_NODES
+    ? ('cluster' as const)
+    : e.REDIS_SENTINELS
+      ? ('sentinel' as const)
+      : e.REDIS_URL
+        ? ('standalone' as const)
+        : ('embedded' as const);
+  return {
+    mode,
+    url: e.REDIS_URL,
+    sentinels: e.REDIS_SENTINELS ? parseHostPortList(e.REDIS_SENTINELS) : undefined,
+    sentinelName: e.REDIS_SENTINEL_NAME,
+    clusterNodes: e.REDIS_CLUSTER_NODES ? parseHostPortList(e.REDIS_CLUSTER_NODES) : undefined,
+    tlsCaFile: e.REDIS_TLS_CA,
+    keyPrefix: e.REDIS_KEY_PREFIX ?? 'app',
+    commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS ?? 500,
+    embeddedDir: resolve(e.DATA_DIR ?? '.data', 'redis'),
+  };
+});
+
+/** Database settings: PostgreSQL when `url` is set, else embedded PGlite under `pgliteDir`. */
+export const databaseConfig = registerAs('database', () => {
+  const e = env();
+  return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
+});

@@ -1,0 +1,171 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+
+const HOST_PORT_LIST =
+  /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}(,(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5})*$/;
+const RATE = /^\d+\/\d+(ms|s|m|h)$/;
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * The environment the process accepts, validated once at boot. Each property names its expected form in
+ * the validation message, so a bad value stops the boot with one line that says what to set.
+ */
+export class EnvironmentVariables {
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
+  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
+  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  PORT?: number;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F:.]+$|^localhost$/, {
+    message: 'HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1',
+  })
+  HOST?: string;
+
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'], {
+    message: 'NODE_ENV must be development, production or test',
+  })
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, {
+    message: 'REDIS_URL must look like redis://[user:password@]host:port[/db] or rediss://...',
+  })
+  REDIS_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, { message: 'REDIS_SENTINELS must be a comma-separated list of host:port' })
+  REDIS_SENTINELS?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'REDIS_SENTINEL_NAME must be a master name such as mymaster',
+  })
+  REDIS_SENTINEL_NAME?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, { message: 'REDIS_CLUSTER_NODES must be a comma-separated list of host:port' })
+  REDIS_CLUSTER_NODES?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString({ message: 'REDIS_TLS_CA must be a path to a PEM file' })
+  REDIS_TLS_CA?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1 to 32 characters of [A-Za-z0-9_-]',
+  })
+  REDIS_KEY_PREFIX?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, {
+    message: 'DATABASE_URL must look like postgres://user:password@host:port/db',
+  })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'TRUST_PROXY must be the number of proxy hops, 0 to 10' })
+  @Min(0, { message: 'TRUST_PROXY must be the number of proxy hops, 0 to 10' })
+  @Max(10, { message: 'TRUST_PROXY must be the number of proxy hops, 0 to 10' })
+  TRUST_PROXY?: number;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(RATE, { message: 'RATE_LIMIT_DEFAULT must look like 100/60s (limit/window with ms, s, m or h)' })
+  RATE_LIMIT_DEFAULT?: string;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'BENCH_ROUTES must be 0 or 1' })
+  BENCH_ROUTES?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString({ message: 'DATA_DIR must be a directory path' })
+  DATA_DIR?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'REDIS_COMMAND_TIMEOUT_MS must be an integer from 50 to 60000' })
+  @Min(50, { message: 'REDIS_COMMAND_TIMEOUT_MS must be an integer from 50 to 60000' })
+  @Max(60000, { message: 'REDIS_COMMAND_TIMEOUT_MS must be an integer from 50 to 60000' })
+  REDIS_COMMAND_TIMEOUT_MS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
+  @Min(1, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
+  @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
+  BODY_LIMIT_KB?: number;
+}
+
+/** A configuration error: one line naming the variable and the expected form. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+function firstMessage(error: ValidationError): string {
+  const constraints = error.constraints ? Object.values(error.constraints) : [];
+  return constraints[0] ?? `${error.property} is invalid`;
+}
+
+/**
+ * Validates and coerces `process.env`. Unknown variables are ignored (the environment holds many);
+ * known ones are checked and cross-checked.
+ * @throws ConfigError with a single-line message naming the first bad variable.
+ */
+export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) throw new ConfigError(firstMessage(errors[0]!));
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
+    throw new ConfigError('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the monitored master name)');
+  }
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('REDIS_SENTINELS and REDIS_CLUSTER_NODES are exclusive: set one of them');
+  }
+  if (env.NODE_ENV === 'production') {
+    if (!env.REDIS_URL && !env.REDIS_SENTINELS && !env.REDIS_CLUSTER_NODES) {
+      throw new ConfigError(
+        'REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) is required when NODE_ENV=production',
+      );
+    }
+    if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
+  }
+  return env;
+}

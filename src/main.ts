@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { httpConfig } from './config/app.config.js';
+import { ConfigError, validateEnv } from './config/env.schema.js';
+import { AppModule } from './app.module.js';
+import { createValidationPipe } from './platform/http/validation.js';
+
+/** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function bootstrap(): Promise<void> {
+  try {
+    validateEnv(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  const http = app.get<ReturnType<typeof httpConfig>>(httpConfig.KEY);
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', http.trustProxy);
+  app.useBodyParser('json', { limit: `${http.bodyLimitKb}kb` });
+  app.useBodyParser('urlencoded', { extended: false, limit: `${http.bodyLimitKb}kb` });
+  app.useGlobalPipes(createValidationPipe());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('nest-redis-platform')
+      .setDescription(
+        'REST API with declarative Redis behaviour: cache, locks, rate limits, idempotency, queues',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+  }
+  await app.listen(http.port, http.host);
+}
+
+process.on('unhandledRejection', (reason) => {
+  // Logged, not fatal: one stray promise must not take every in-flight request down with it.
+  console.error('unhandled rejection', reason);
+});
+
+bootstrap().catch((err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  console.error(e.code === 'REDIS_BINARY_MISSING' ? e.message : `boot failed: ${e.message ?? String(err)}`);
+  process.exit(1);
+});

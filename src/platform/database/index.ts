@@ -1,0 +1,3 @@
+export * from './database.connection.js';
+export * from './database.module.js';
+export * from './database.types.js';

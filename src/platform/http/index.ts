@@ -1,0 +1,5 @@
+export * from './admin.guard.js';
+export * from './principal.js';
+export * from './problem.js';
+export * from './problem.filter.js';
+export * from './validation.js';

@@ -1,0 +1,82 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ProblemException, statusTitle, statusType, type ProblemDetails } from './problem.js';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+/** Maps any thrown value to a problem document. Unknown errors become a 500 without internals. */
+export function toProblem(exception: unknown): { problem: ProblemDetails; headers: Record<string, string> } {
+  if (exception instanceof ProblemException)
+    return { problem: exception.problem, headers: exception.headers };
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    let detail: string | undefined;
+    if (typeof body === 'string') detail = body;
+    else if (body && typeof body === 'object' && 'message' in body) {
+      const m = (body as { message: unknown }).message;
+      detail = Array.isArray(m) ? m.join('; ') : String(m);
+    }
+    if (detail === statusTitle(status)) detail = undefined;
+    return { problem: { type: statusType(status), title: statusTitle(status), status, detail }, headers: {} };
+  }
+  // body-parser errors (malformed JSON, body too large, bad charset) carry a 4xx status and a type.
+  const bp = exception as BodyParserError;
+  if (
+    bp &&
+    typeof bp === 'object' &&
+    typeof bp.status === 'number' &&
+    bp.status >= 400 &&
+    bp.status < 500 &&
+    bp.expose
+  ) {
+    const detail =
+      bp.type === 'entity.parse.failed'
+        ? 'request body is not valid JSON'
+        : bp.type === 'entity.too.large'
+          ? 'request body is too large'
+          : (exception as Error).message;
+    return {
+      problem: { type: statusType(bp.status), title: statusTitle(bp.status), status: bp.status, detail },
+      headers: {},
+    };
+  }
+  return {
+    problem: {
+      type: 'internal-error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'an unexpected error occurred',
+    },
+    headers: {},
+  };
+}
+
+/** Answers every error as `application/problem+json` (RFC 9457) with the request id as `instance`. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: unknown }>();
+    const { problem, headers } = toProblem(exception);
+    if (problem.status >= 500 && !(exception instanceof HttpException)) {
+      this.logger.error({ err: exception, reqId: req.id }, 'unhandled error');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .send(JSON.stringify(req.id ? { ...problem, instance: `urn:request:${String(req.id)}` } : problem));
+  }
+}
