@@ -117,7 +117,7 @@ try {
   }
 
   const summary = [];
-  for (const [name, list] of rounds) {
+  for (const list of rounds.values()) {
     const byRps = [...list].sort((a, b) => a.rps - b.rps);
     const mid = byRps[Math.floor(byRps.length / 2)];
     const ratios = list.map((r, i) => r.rps / rounds.get('plain')[i].rps);
