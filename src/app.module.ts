@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
+import { databaseConfig, httpConfig, idempotencyConfig, redisConfig } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
+import { IdempotencyModule } from './platform/idempotency/index.js';
+import { PaymentsModule } from './features/payments/payments.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -15,7 +17,7 @@ import { RedisModule } from './platform/redis/index.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig],
+      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -30,6 +32,11 @@ import { RedisModule } from './platform/redis/index.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    IdempotencyModule.forRootAsync({
+      inject: [idempotencyConfig.KEY],
+      useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
+    }),
+    PaymentsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
