@@ -8,6 +8,8 @@ import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
+import { MetricsModule } from './platform/metrics/index.js';
+import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
 
@@ -32,11 +34,14 @@ import { PaymentsModule } from './features/payments/payments.module.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    MetricsModule,
     IdempotencyModule.forRootAsync({
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
     }),
+    // Feature modules.
     PaymentsModule,
+    ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
