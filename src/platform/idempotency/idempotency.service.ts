@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { CapturedResponse } from './idempotency.capture.js';
 import { IdempotencyStoreError, storeUnavailable } from './idempotency.errors.js';
 import { LeaseHeartbeat } from './idempotency.heartbeat.js';
@@ -12,8 +14,18 @@ import {
   type IdempotencyPolicy,
 } from './idempotency.types.js';
 
+/** The outcomes counted by `idempotency_requests_total`. */
+export type IdempotencyOutcome = 'new' | 'replayed' | 'mismatched' | 'in_flight' | 'unavailable';
+
 /** What happens to a claimed key once its response is known. */
 export type Settlement = 'store' | 'release';
+
+const OUTCOME: Record<ClaimResult['kind'], IdempotencyOutcome> = {
+  claimed: 'new',
+  done: 'replayed',
+  mismatch: 'mismatched',
+  running: 'in_flight',
+};
 
 /** Client errors that say "try again later": storing them would replay a transient refusal for a day. */
 const TRANSIENT_4XX = new Set([408, 425, 429]);
@@ -39,11 +51,24 @@ export class IdempotencyService {
   private readonly maxBodyBytes: number;
   private readonly waitPollMs: number;
   private storeDown = false;
+  private readonly outcomes?: Counter<'outcome'>;
+  private readonly settlements?: Counter<'result'>;
 
   constructor(
     @Inject(IdempotencyStore) private readonly store: IdempotencyStore,
     @Inject(IDEMPOTENCY_MODULE_OPTIONS) options: IdempotencyModuleOptions,
+    @Optional() metrics?: MetricsService,
   ) {
+    this.outcomes = metrics?.counter({
+      name: 'idempotency_requests_total',
+      help: 'Idempotent requests by outcome: new (claimed), replayed, mismatched (422), in_flight (409), unavailable (503)',
+      labelNames: ['outcome'] as const,
+    });
+    this.settlements = metrics?.counter({
+      name: 'idempotency_settlements_total',
+      help: 'Claimed keys once the response is known: stored, released, lost (lease taken over), failed (store down)',
+      labelNames: ['result'] as const,
+    });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.replayHeaders = new Set(
@@ -59,6 +84,12 @@ export class IdempotencyService {
    * @throws IdempotencyProblem 503 when the store is unreachable (fail closed).
    */
   async acquire(claim: Claim, policy: IdempotencyPolicy): Promise<ClaimResult> {
+    const result = await this.acquireOnceOrWait(claim, policy);
+    this.outcomes?.inc({ outcome: OUTCOME[result.kind] });
+    return result;
+  }
+
+  private async acquireOnceOrWait(claim: Claim, policy: IdempotencyPolicy): Promise<ClaimResult> {
     let result = await this.claimOnce(claim);
     if (result.kind !== 'running' || policy.onConflict !== 'wait') return result;
     const deadline = Date.now() + policy.waitTimeoutMs;
@@ -96,11 +127,14 @@ export class IdempotencyService {
       if (settlement === 'store') {
         const stored = await this.store.complete(claim, this.toStored(response), policy.ttlMs);
         if (!stored) this.logger.warn(`lease lost before the response was stored (${claim.recordKey})`);
+        this.settlements?.inc({ result: stored ? 'stored' : 'lost' });
       } else {
         await this.store.release(claim);
+        this.settlements?.inc({ result: 'released' });
       }
       this.markUp();
     } catch (err) {
+      this.settlements?.inc({ result: 'failed' });
       // The handler has run, so the client still gets its response. The claim expires with its lease; a retry
       // then runs again, which a feature's UNIQUE constraint on the scoped key turns into the same result.
       this.markDown(err);
@@ -144,6 +178,7 @@ export class IdempotencyService {
       return result;
     } catch (err) {
       this.markDown(err);
+      this.outcomes?.inc({ outcome: 'unavailable' });
       throw storeUnavailable(this.retryAfterSeconds, err);
     }
   }
