@@ -26,6 +26,9 @@ import type { IdempotencyPolicy, IdempotencyRequestContext } from './idempotency
 /** Set by Nest 12 on a request whose pipes rejected it (a registered symbol, meant for interceptors). */
 const REJECTED_BY_PIPES = Symbol.for('nestjs:rejected-by-pipes');
 
+/** Marks a request this interceptor has taken: `@Idempotent()` on both a class and a method names it twice. */
+const SEEN = Symbol('idempotency-seen');
+
 /** The methods the draft applies the header to; others pass through untouched. */
 const METHODS = new Set(['POST', 'PATCH']);
 
@@ -49,8 +52,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    const req = context.switchToHttp().getRequest<Request>();
-    if (!policy || !METHODS.has(req.method)) return next.handle();
+    const req = context.switchToHttp().getRequest<Request & { [SEEN]?: true }>();
+    if (!policy || !METHODS.has(req.method) || req[SEEN]) return next.handle();
+    req[SEEN] = true;
     const res = context.switchToHttp().getResponse<Response>();
 
     const key = parseIdempotencyKey(req.rawHeaders);
