@@ -302,14 +302,19 @@ describeEachTopology(
       await reached;
       const since = Date.now();
       // Still claimed after 3 leases: only the heartbeat can have kept it.
+      const statuses = new Set<number>();
       await waitUntil(
         async () => {
-          const dup = await send(`${t.url}/t/orders`, { key, body: { n: 1, note: key } });
-          expect(dup.status).toBe(409);
+          statuses.add((await send(`${t.url}/t/orders`, { key, body: { n: 1, note: key } })).status);
           return Date.now() - since > 3 * LEASE_MS;
         },
-        { what: 'three leases to pass with the claim held', timeoutMs: 10_000, intervalMs: 100 },
+        {
+          message: 'timed out waiting for three leases to pass with the claim held',
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        },
       );
+      expect([...statuses]).toEqual([409]);
       gates.release(key);
       expect((await first).status).toBe(201);
       expect(calls.get(`orders:${key}`)).toBe(1);
@@ -334,7 +339,7 @@ describeEachTopology(
           const res = await send(`${t.url}/t/orders`, { key, body });
           return res.status === 409 ? undefined : res;
         },
-        { what: 'the orphaned lease to run out', timeoutMs: 5_000, intervalMs: 100 },
+        { message: 'timed out waiting for the orphaned lease to run out', timeoutMs: 5_000, intervalMs: 100 },
       );
       expect(retried.status).toBe(201);
       expect(calls.get(`orders:${key}`)).toBe(1);
@@ -387,7 +392,7 @@ describe('@Idempotent when Redis is down', () => {
         const res = await send(`${t.url}/t/orders`, { key, body: { n: 1, note: key } });
         return res.status === 503 ? undefined : res;
       },
-      { what: 'the app to reach Redis again', timeoutMs: 15_000, intervalMs: 100 },
+      { message: 'timed out waiting for the app to reach Redis again', timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(up.status).toBe(201);
     expect(calls.get(`orders:${key}`)).toBe(1);

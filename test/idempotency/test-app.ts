@@ -20,7 +20,7 @@ import type { Response } from 'express';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { parseHostPortList } from '../../src/config/app.config.js';
+import { redisOptionsFromEnv } from '../../src/config/app.config.js';
 import {
   IdempotencyModule,
   Idempotent,
@@ -181,10 +181,7 @@ class ClassLevelController {
 
 /** RedisModule options for a topology's environment. */
 export function redisOptions(env: Record<string, string>, keyPrefix: string): RedisModuleOptions {
-  if (env.REDIS_CLUSTER_NODES) {
-    return { mode: 'cluster', clusterNodes: parseHostPortList(env.REDIS_CLUSTER_NODES), keyPrefix };
-  }
-  return { mode: 'standalone', url: env.REDIS_URL, keyPrefix };
+  return redisOptionsFromEnv({ ...env, REDIS_KEY_PREFIX: keyPrefix, NODE_ENV: 'test' });
 }
 
 /** A started test app. */

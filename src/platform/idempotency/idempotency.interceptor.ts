@@ -13,7 +13,7 @@ import { principalOf } from '../http/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { KeyBuilder } from '../redis/key-builder.js';
 import { holdResponse } from './idempotency.capture.js';
-import { inProgress, keyInvalid, keyMissing, keyReused } from './idempotency.errors.js';
+import { IdempotencyProblem, inProgress, keyInvalid, keyMissing, keyReused } from './idempotency.errors.js';
 import { canonicalTarget, fingerprintOf, scopedKeyOf } from './idempotency.fingerprint.js';
 import { parseIdempotencyKey } from './idempotency.key.js';
 import { IdempotencyPolicyMetadata } from './idempotency.policy.js';
@@ -108,10 +108,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       ended = true;
       try {
         await this.hooks.hold('before-store', req.headers[TEST_HOOK_HEADER]);
-        const notRun =
+        // No result to keep: the pipes refused the request, or the handler itself found the key already
+        // used for another request (a feature's own check, e.g. the payments UNIQUE row): storing that 422
+        // would lock the key against the legitimate retry.
+        const noResult =
           (req as unknown as Record<symbol, unknown>)[REJECTED_BY_PIPES] === true ||
-          (failure instanceof ProblemException && failure.problem.type === 'validation-error');
-        await this.service.settle(claim, policy, captured, notRun);
+          (failure instanceof ProblemException && failure.problem.type === 'validation-error') ||
+          failure instanceof IdempotencyProblem;
+        await this.service.settle(claim, policy, captured, noResult);
       } finally {
         heartbeat.stop();
       }

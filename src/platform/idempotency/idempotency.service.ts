@@ -114,9 +114,9 @@ export class IdempotencyService {
     claim: Claim,
     policy: IdempotencyPolicy,
     response: CapturedResponse,
-    notRun: boolean,
+    noResult: boolean,
   ): Promise<Settlement> {
-    let settlement = this.decide(policy, response, notRun);
+    let settlement = this.decide(policy, response, noResult);
     if (settlement === 'store' && response.body.length > this.maxBodyBytes) {
       this.logger.warn(
         `response of ${response.body.length} bytes exceeds maxBodyBytes: key released, not stored`,
@@ -144,12 +144,12 @@ export class IdempotencyService {
 
   /**
    * Store 2xx/3xx, and 4xx unless `storeClientErrors` is off; release 5xx, transient 4xx (408, 425, 429
-   * or any answer with Retry-After) and requests the handler never saw (rejected by validation), as Stripe
-   * saves no result for a request that did not start executing.
+   * or any answer with Retry-After) and requests with no result (`noResult`: rejected by validation, as
+   * Stripe saves nothing for a request that did not start executing, or refused as an idempotency conflict).
    */
-  decide(policy: IdempotencyPolicy, response: CapturedResponse, notRun: boolean): Settlement {
+  decide(policy: IdempotencyPolicy, response: CapturedResponse, noResult: boolean): Settlement {
     const { status } = response;
-    if (status >= 500 || notRun) return 'release';
+    if (status >= 500 || noResult) return 'release';
     if (status >= 400) {
       if (TRANSIENT_4XX.has(status) || response.headers['retry-after'] !== undefined) return 'release';
       return policy.storeClientErrors ? 'store' : 'release';
