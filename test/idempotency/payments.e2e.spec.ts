@@ -29,6 +29,18 @@ async function post(app: AppHandle, body: unknown, headers: Record<string, strin
   return { status: res.status, headers: res.headers, body: raw, json: JSON.parse(raw.toString('utf8')) };
 }
 
+/** `idempotency_requests_total` by outcome, summed over the processes. */
+async function outcomes(apps: AppHandle[]): Promise<Record<string, number>> {
+  const sum: Record<string, number> = {};
+  for (const app of apps) {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    for (const m of text.matchAll(/^idempotency_requests_total\{outcome="([a-z_]+)"\} (\d+)/gm)) {
+      sum[m[1]!] = (sum[m[1]!] ?? 0) + Number(m[2]);
+    }
+  }
+  return sum;
+}
+
 describeEachTopology(
   'Payments with @Idempotent over 3 processes',
   (redis) => {
@@ -71,6 +83,7 @@ describeEachTopology(
       const customerId = `cus_${randomUUID()}`;
       const key = randomUUID();
       const body = { amount: 4999, currency: 'usd', customerId };
+      const before = await outcomes(apps);
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) => post(apps[i % 3]!, body, { 'idempotency-key': key })),
       );
@@ -92,6 +105,21 @@ describeEachTopology(
         checkoutUrl: `https://checkout.example.com/pay/${stored[0]!.id}`,
       });
       console.log(`[idempotency] 50 concurrent: ${created.length} x 201, ${conflicts.length} x 409, 1 row`);
+      // MetricsService counts each outcome across the processes.
+      expect((await post(apps[0]!, { ...body, amount: 1 }, { 'idempotency-key': key })).status).toBe(422);
+      const after = await outcomes(apps);
+      const delta = (o: string) => (after[o] ?? 0) - (before[o] ?? 0);
+      expect({
+        new: delta('new'),
+        replayed: delta('replayed'),
+        in_flight: delta('in_flight'),
+        mismatched: delta('mismatched'),
+      }).toEqual({
+        new: 1,
+        replayed: created.length - 1,
+        in_flight: conflicts.length,
+        mismatched: 1,
+      });
     });
 
     it('replays byte-identical bodies from every process, with Idempotent-Replayed: true', async () => {
@@ -133,6 +161,30 @@ describeEachTopology(
       expect(long.status).toBe(400);
       expect(long.json.type).toBe('idempotency-key-invalid');
       expect(await rows(customerId)).toHaveLength(1);
+    });
+
+    it('publishes the retention policy in the OpenAPI document', async () => {
+      const doc = (await (await fetch(`${apps[0]!.url}/docs-json`)).json()) as {
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              parameters: { name: string; in: string; required: boolean; description: string }[];
+              'x-idempotency': unknown;
+            }
+          >
+        >;
+      };
+      const op = doc.paths['/payments']!.post!;
+      const header = op.parameters.find((p) => p.name === 'Idempotency-Key' && p.in === 'header')!;
+      expect(header.required).toBe(true);
+      expect(header.description).toContain('for 24 hours after the request completes');
+      expect(op['x-idempotency']).toMatchObject({
+        retentionSeconds: 86_400,
+        scope: 'principal',
+        required: true,
+      });
     });
 
     it('validates the body (400) and serves GET /payments/:id and GET /payments?customerId=', async () => {

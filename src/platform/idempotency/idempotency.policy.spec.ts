@@ -3,6 +3,7 @@ import { retentionPolicyText } from './idempotency.decorator.js';
 import { describeMs, toMs } from './idempotency.duration.js';
 import { resolvePolicy } from './idempotency.policy.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { IdempotencyTestHooks } from './idempotency.test-hooks.js';
 import type { IdempotencyStore } from './idempotency.store.js';
 
 describe('durations', () => {
@@ -91,5 +92,30 @@ describe('IdempotencyService.decide', () => {
       ['Location', '/x'],
       ['ETag', 'W/"1"'],
     ]);
+  });
+});
+
+describe('IdempotencyTestHooks', () => {
+  const withEnv = (nodeEnv: string | undefined, fn: () => void) => {
+    const saved = process.env.NODE_ENV;
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+    try {
+      fn();
+    } finally {
+      process.env.NODE_ENV = saved;
+    }
+  };
+
+  it('are honoured only when switched on AND NODE_ENV=test', () => {
+    withEnv('test', () => expect(new IdempotencyTestHooks({ testHooks: true }).enabled).toBe(true));
+    withEnv('test', () => expect(new IdempotencyTestHooks({}).enabled).toBe(false));
+    withEnv('production', () => expect(new IdempotencyTestHooks({ testHooks: true }).enabled).toBe(false));
+    withEnv(undefined, () => expect(new IdempotencyTestHooks({ testHooks: true }).enabled).toBe(false));
+  });
+
+  it('do not hold a request that names no hook or another one', async () => {
+    const hooks = new IdempotencyTestHooks({ testHooks: false });
+    await expect(hooks.hold('handler', 'handler')).resolves.toBeUndefined();
   });
 });
