@@ -397,4 +397,17 @@ describe('@Idempotent when Redis is down', () => {
     expect(up.status).toBe(201);
     expect(calls.get(`orders:${key}`)).toBe(1);
   });
+  it('still delivers the response when Redis dies while the handler runs (nothing stored: Redis lost it)', async () => {
+    const key = `k-${randomUUID()}`;
+    gates.hold(key);
+    const reached = gates.reached(key);
+    const first = send(`${t.url}/t/orders`, { key, body: { n: 1, note: key } });
+    await reached;
+    await server.kill();
+    gates.release(key);
+    const res = await first;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.text).run).toBe(1);
+    await server.start();
+  });
 });
