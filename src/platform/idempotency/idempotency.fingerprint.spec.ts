@@ -23,6 +23,7 @@ describe('canonicalTarget', () => {
   it('keeps the path and sorts the query', () => {
     expect(canonicalTarget('/payments?b=2&a=1')).toBe('/payments?a=1&b=2');
     expect(canonicalTarget('/payments')).toBe('/payments');
+    expect(canonicalTarget('//evil/payments')).toBe('//evil/payments');
   });
 });
 

@@ -20,7 +20,8 @@ export function canonicalJson(value: unknown): string {
 
 /** The request target with its query parameters sorted: `/payments?a=1&b=2`. */
 export function canonicalTarget(originalUrl: string): string {
-  const url = new URL(originalUrl, 'http://localhost');
+  // Appended, not resolved: `//other/path` must stay a path, not become a host.
+  const url = new URL(`http://localhost${originalUrl.startsWith('/') ? '' : '/'}${originalUrl}`);
   url.searchParams.sort();
   return url.pathname + url.search;
 }
