@@ -63,3 +63,14 @@ export const databaseConfig = registerAs('database', () => {
   const e = env();
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
 });
+
+// --- idempotency (issue 5) ---
+/** IdempotencyModule settings: the in-progress lease and the crash-test hooks (only when NODE_ENV=test). */
+export const idempotencyConfig = registerAs('idempotency', () => {
+  const e = env();
+  return {
+    leaseMs: e.IDEMPOTENCY_LEASE_MS ?? 30_000,
+    testHooks: e.IDEMPOTENCY_TEST_HOOKS === '1' && e.NODE_ENV === 'test',
+  };
+});
+// --- end idempotency ---
