@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { datastructsConfig } from '../../config/app.config.js';
+import { CountersModule } from '../../platform/counters/index.js';
+import { AnalyticsController } from './analytics.controller.js';
+
+/** Page analytics over the per-day counters (retention: ANALYTICS_RETENTION_DAYS, default 90). */
+@Module({
+  imports: [
+    CountersModule.forRootAsync({
+      inject: [datastructsConfig.KEY],
+      useFactory: (c: ConfigType<typeof datastructsConfig>) => ({
+        retentionDays: c.analyticsRetentionDays,
+        // A range reads one key per day: no point reading further back than the data is kept.
+        maxRangeDays: c.analyticsRetentionDays + 1,
+      }),
+    }),
+  ],
+  controllers: [AnalyticsController],
+})
+export class AnalyticsModule {}

@@ -1,0 +1,34 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { APP_EVENT_TYPES } from '../../platform/pubsub/index.js';
+import { EventsQuery, parseTypes } from './events.dto.js';
+import { EventsHub } from './events.hub.js';
+
+/** Server-Sent Events: what happens on any instance, streamed by every instance. */
+@ApiTags('events')
+@Controller('events')
+export class EventsController {
+  constructor(private readonly hub: EventsHub) {}
+
+  /**
+   * Streams `booking.created`, `payment.created` and `flag.changed` (the SSE `event:` field; `data:` is
+   * the object's JSON, `id:` the event id), with a `: heartbeat` comment every 15 s.
+   */
+  @Get()
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: `an event stream of ${APP_EVENT_TYPES.join(', ')}` })
+  stream(@Query() query: EventsQuery, @Res() res: Response): void {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    // nginx and similar proxies buffer responses unless told not to.
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    // The first line tells the client the stream is live; `retry:` sets its reconnect delay.
+    res.write(': connected\nretry: 2000\n\n');
+    this.hub.add(res, query.types ? parseTypes(query.types) : undefined);
+  }
+}

@@ -1,0 +1,109 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Response } from 'express';
+import { datastructsConfig } from '../../config/app.config.js';
+import { MetricsService } from '../../platform/metrics/index.js';
+import {
+  APP_EVENTS_TOPIC,
+  PubSubService,
+  type AppEvent,
+  type AppEventType,
+} from '../../platform/pubsub/index.js';
+
+/** A client that lets this much output pile up unread is dropped (it reconnects and resumes live). */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+interface Client {
+  res: Response;
+  types?: ReadonlySet<AppEventType>;
+}
+
+/**
+ * The SSE clients of this instance: one pub/sub subscription (topic `events`) for all of them, fanned out
+ * in memory, and one heartbeat timer writing a comment line to each every EVENTS_HEARTBEAT_MS (15 s),
+ * so proxies keep idle streams open and dead sockets are noticed.
+ */
+@Injectable()
+export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly clients = new Set<Client>();
+  private readonly heartbeatMs: number;
+  private heartbeat?: NodeJS.Timeout;
+  private off?: () => void;
+
+  constructor(
+    private readonly pubsub: PubSubService,
+    @Inject(datastructsConfig.KEY) config: ConfigType<typeof datastructsConfig>,
+    metrics: MetricsService,
+  ) {
+    this.heartbeatMs = config.eventsHeartbeatMs;
+    const clients = this.clients;
+    metrics.gauge({
+      name: 'events_sse_clients',
+      help: 'Server-Sent Events clients connected to this instance',
+      collect() {
+        this.set(clients.size);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    this.off = this.pubsub.subscribe<AppEvent>(APP_EVENTS_TOPIC, (event) => this.broadcast(event));
+  }
+
+  /** Ends every stream before the HTTP server closes: open streams would hold its close until the deadline. */
+  beforeApplicationShutdown(): void {
+    for (const client of [...this.clients]) this.remove(client, true);
+  }
+
+  onApplicationShutdown(): void {
+    this.off?.();
+  }
+
+  /** Number of connected clients. */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Adds a client whose SSE headers are sent; it is removed when its connection closes. */
+  add(res: Response, types?: AppEventType[]): void {
+    const client: Client = { res, types: types && new Set(types) };
+    this.clients.add(client);
+    res.once('close', () => this.remove(client, false));
+    this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs);
+  }
+
+  private remove(client: Client, end: boolean): void {
+    if (!this.clients.delete(client)) return;
+    if (end) client.res.end();
+    if (this.clients.size === 0) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  private write(client: Client, chunk: string): void {
+    if (client.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.remove(client, true);
+      return;
+    }
+    client.res.write(chunk);
+  }
+
+  private beat(): void {
+    for (const client of [...this.clients]) this.write(client, ': heartbeat\n\n');
+  }
+
+  private broadcast(event: AppEvent): void {
+    // JSON.stringify never emits a raw newline, so `data:` is one line.
+    const chunk = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+    for (const client of [...this.clients]) {
+      if (!client.types || client.types.has(event.type)) this.write(client, chunk);
+    }
+  }
+}

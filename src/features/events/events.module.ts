@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './events.controller.js';
+import { EventsHub } from './events.hub.js';
+
+/**
+ * GET /events (Server-Sent Events). Events are published with EventsPublisher from PubSubModule
+ * (global), by any feature on any instance.
+ */
+@Module({ controllers: [EventsController], providers: [EventsHub] })
+export class EventsModule {}

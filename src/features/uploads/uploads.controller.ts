@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseInterceptors } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ProblemException } from '../../platform/http/index.js';
+import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
+import {
+  CreateUploadSessionDto,
+  UploadSessionCreatedDto,
+  UploadSessionDto,
+  UploadSessionParams,
+} from './uploads.dto.js';
+import { UploadsService } from './uploads.service.js';
+
+const notFound = (id: string) =>
+  new ProblemException(404, 'not-found', 'Not Found', {
+    detail: `upload session ${id} does not exist or has expired`,
+  });
+
+/** Upload sessions: short-lived records under 128-bit random ids, expired by Redis. */
+@ApiTags('uploads')
+@UseInterceptors(RedisUnavailableInterceptor)
+@Controller('uploads/sessions')
+export class UploadsController {
+  constructor(private readonly uploads: UploadsService) {}
+
+  /** Opens a session (one SET EX NX). */
+  @Post()
+  // TODO(rate-limit): add @RateLimit('upload') once RateLimitModule (branch ratelimit) is on main.
+  @ApiCreatedResponse({ type: UploadSessionCreatedDto })
+  async create(
+    @Body() dto: CreateUploadSessionDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<UploadSessionCreatedDto> {
+    const session = await this.uploads.create(dto);
+    res.location(`/uploads/sessions/${session.sessionId}`);
+    return { sessionId: session.sessionId, expiresAt: session.expiresAt };
+  }
+
+  /** The session, 404 once it has expired or been deleted. */
+  @Get(':id')
+  @ApiOkResponse({ type: UploadSessionDto })
+  async get(@Param() p: UploadSessionParams): Promise<UploadSessionDto> {
+    const session = await this.uploads.get(p.id);
+    if (!session) throw notFound(p.id);
+    return session;
+  }
+
+  /** Deletes the session: 204, or 404 when there is none. */
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  async delete(@Param() p: UploadSessionParams): Promise<void> {
+    if (!(await this.uploads.delete(p.id))) throw notFound(p.id);
+  }
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { SessionModule } from '../../platform/session/index.js';
+import { UploadsController } from './uploads.controller.js';
+import { UploadsService } from './uploads.service.js';
+
+/** Upload sessions over SessionStore (TTL: UPLOAD_SESSION_TTL_SECONDS, default 900). */
+@Module({ imports: [SessionModule], controllers: [UploadsController], providers: [UploadsService] })
+export class UploadsModule {}

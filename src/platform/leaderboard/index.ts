@@ -1,0 +1,3 @@
+export * from './leaderboard.module.js';
+export * from './leaderboard.service.js';
+export * from './leaderboard.types.js';

@@ -1,0 +1,2 @@
+export * from './session.module.js';
+export * from './session.store.js';
