@@ -2,7 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, idempotencyConfig, redisConfig } from './config/app.config.js';
+import {
+  databaseConfig,
+  datastructsConfig,
+  httpConfig,
+  idempotencyConfig,
+  redisConfig,
+} from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -12,6 +18,15 @@ import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
+// --- data-structure features (issue 8) ---
+import { PubSubModule } from './platform/pubsub/index.js';
+import { FlagsModule } from './platform/flags/index.js';
+import { AnalyticsModule } from './features/analytics/analytics.module.js';
+import { LeaderboardsModule } from './features/leaderboards/leaderboards.module.js';
+import { UploadsModule } from './features/uploads/uploads.module.js';
+import { FeatureFlagsModule } from './features/flags/flags.module.js';
+import { EventsModule } from './features/events/events.module.js';
+// --- end data-structure features ---
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -19,7 +34,7 @@ import { PaymentsModule } from './features/payments/payments.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig],
+      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig, datastructsConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -39,8 +54,22 @@ import { PaymentsModule } from './features/payments/payments.module.js';
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
     }),
+    // --- data-structure features (issue 8): pub/sub and flags are global, then the features ---
+    PubSubModule.forRoot({}),
+    FlagsModule.forRootAsync({
+      inject: [datastructsConfig.KEY],
+      useFactory: (c: ConfigType<typeof datastructsConfig>) => ({
+        resyncIntervalMs: c.flagsResyncIntervalMs,
+      }),
+    }),
+    // --- end data-structure features ---
     // Feature modules.
     PaymentsModule,
+    AnalyticsModule,
+    LeaderboardsModule,
+    UploadsModule,
+    FeatureFlagsModule,
+    EventsModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

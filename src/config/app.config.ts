@@ -74,3 +74,16 @@ export const idempotencyConfig = registerAs('idempotency', () => {
   };
 });
 // --- end idempotency ---
+
+// --- data-structure features (issue 8) ---
+/** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
+export const datastructsConfig = registerAs('datastructs', () => {
+  const e = env();
+  return {
+    analyticsRetentionDays: e.ANALYTICS_RETENTION_DAYS ?? 90,
+    uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS ?? 900,
+    flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS ?? 30_000,
+    eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS ?? 15_000,
+  };
+});
+// --- end data-structure features ---

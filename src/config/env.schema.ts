@@ -145,6 +145,36 @@ export class EnvironmentVariables {
   @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   IDEMPOTENCY_TEST_HOOKS?: string;
   // --- end idempotency ---
+
+  // --- data-structure features (issue 8) ---
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'ANALYTICS_RETENTION_DAYS must be an integer from 1 to 3650' })
+  @Min(1, { message: 'ANALYTICS_RETENTION_DAYS must be an integer from 1 to 3650' })
+  @Max(3650, { message: 'ANALYTICS_RETENTION_DAYS must be an integer from 1 to 3650' })
+  ANALYTICS_RETENTION_DAYS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'UPLOAD_SESSION_TTL_SECONDS must be an integer from 1 to 86400' })
+  @Min(1, { message: 'UPLOAD_SESSION_TTL_SECONDS must be an integer from 1 to 86400' })
+  @Max(86400, { message: 'UPLOAD_SESSION_TTL_SECONDS must be an integer from 1 to 86400' })
+  UPLOAD_SESSION_TTL_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'FLAGS_RESYNC_INTERVAL_MS must be an integer from 100 to 3600000' })
+  @Min(100, { message: 'FLAGS_RESYNC_INTERVAL_MS must be an integer from 100 to 3600000' })
+  @Max(3600000, { message: 'FLAGS_RESYNC_INTERVAL_MS must be an integer from 100 to 3600000' })
+  FLAGS_RESYNC_INTERVAL_MS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
+  @Min(100, { message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
+  @Max(300000, { message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
+  EVENTS_HEARTBEAT_MS?: number;
+  // --- end data-structure features ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */
