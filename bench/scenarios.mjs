@@ -37,7 +37,44 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
+  // --- data-structure features (issue 8): 1 Lua call per event; ZRANGE + ZCARD per page; 1 Lua call per standing ---
+  {
+    scenario: 'analytics-event',
+    method: 'POST',
+    path: '/analytics/events',
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ path: '/bench', visitorId: `v${(visitorSeq++ % 10_000).toString(36)}` }),
+        }),
+      },
+    ],
+  },
+  {
+    scenario: 'leaderboard-top10',
+    path: '/leaderboards/bench?limit=10&offset=100',
+    setup: async (baseUrl) => {
+      for (let i = 0; i < 1_000; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, async (_, j) => {
+            const res = await fetch(`${baseUrl}/leaderboards/bench/members/m${i + j}`, {
+              method: 'PUT',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ score: (i + j) % 97 }),
+            });
+            if (res.status !== 200) throw new Error(`leaderboard setup: ${res.status} ${await res.text()}`);
+          }),
+        );
+      }
+    },
+  },
+  { scenario: 'leaderboard-standing', path: '/leaderboards/bench/members/m500' },
+  // --- end data-structure features ---
 ];
+
+let visitorSeq = 0;
 
 /** A fresh UUID per request (first-call scenarios). */
 export const freshKey = () => randomUUID();

@@ -13,29 +13,44 @@ const flag = (name: string, version: number, extra: Partial<FeatureFlag> = {}): 
 });
 
 describe('FlagsL1', () => {
-  it('applies writes in order and reports a skipped version as a gap', () => {
+  it('applies writes of its epoch in order and reports a skipped version or another epoch as a gap', () => {
     const l1 = new FlagsL1();
-    expect(l1.apply(flag('a', 1))).toBe('applied');
-    expect(l1.apply(flag('b', 2))).toBe('applied');
+    expect(l1.apply('e1', flag('a', 1))).toBe('gap'); // no snapshot yet
+    l1.replace('e1', 0, []);
+    expect(l1.apply('e1', flag('a', 1))).toBe('applied');
+    expect(l1.apply('e1', flag('b', 2))).toBe('applied');
     expect(l1.version).toBe(2);
-    expect(l1.apply(flag('a', 4, { enabled: false }))).toBe('gap');
+    expect(l1.apply('e1', flag('a', 4, { enabled: false }))).toBe('gap');
     expect(l1.get('a')?.enabled).toBe(false);
     expect(l1.version).toBe(2);
-    expect(l1.apply(flag('a', 4))).toBe('stale');
-    expect(l1.apply(flag('a', 1))).toBe('stale');
+    expect(l1.apply('e1', flag('a', 4))).toBe('stale');
+    expect(l1.apply('e1', flag('a', 1))).toBe('stale');
+    expect(l1.apply('e2', flag('a', 9))).toBe('gap');
+    expect(l1.get('a')?.version).toBe(4);
   });
 
-  it('takes a snapshot unless it is older, keeping per flag the newer copy', () => {
+  it('takes a snapshot of its epoch unless it is older, keeping per flag the newer copy', () => {
     const l1 = new FlagsL1();
-    l1.apply(flag('a', 1));
-    l1.apply(flag('b', 5, { rolloutPercent: 7 })); // newer than the snapshot below
-    expect(l1.replace(3, [flag('a', 3, { enabled: false }), flag('b', 2), flag('c', 1)])).toBe(true);
+    l1.replace('e1', 0, []);
+    l1.apply('e1', flag('a', 1));
+    l1.apply('e1', flag('b', 5, { rolloutPercent: 7 })); // newer than the snapshot below
+    expect(l1.replace('e1', 3, [flag('a', 3, { enabled: false }), flag('b', 2), flag('c', 1)])).toBe(true);
     expect(l1.version).toBe(3);
     expect(l1.get('a')?.enabled).toBe(false);
     expect(l1.get('b')?.rolloutPercent).toBe(7);
     expect(l1.list().map((f) => f.name)).toEqual(['a', 'b', 'c']);
-    expect(l1.replace(2, [])).toBe(false);
+    expect(l1.replace('e1', 2, [])).toBe(false);
     expect(l1.list()).toHaveLength(3);
+  });
+
+  it('replaces everything with a snapshot of another epoch (the hash was lost), even at a lower version', () => {
+    const l1 = new FlagsL1();
+    l1.replace('e1', 7, [flag('a', 7), flag('b', 6)]);
+    expect(l1.replace('e2', 1, [flag('c', 1)])).toBe(true);
+    expect(l1.list().map((f) => f.name)).toEqual(['c']);
+    expect(l1.version).toBe(1);
+    expect(l1.replace('', 0, [])).toBe(true);
+    expect(l1.list()).toEqual([]);
   });
 });
 

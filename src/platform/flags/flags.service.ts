@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { PubSubService } from '../pubsub/index.js';
 import { KeyBuilder, LuaScripts, REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import { evaluateFlag } from './flags.evaluate.js';
@@ -22,6 +23,16 @@ interface StoredFlag extends Omit<FeatureFlag, 'updatedAt'> {
   updatedAt: number;
 }
 
+/** What a write publishes: the flag and the epoch of the hash it was written to. */
+interface FlagMessage {
+  epoch: string;
+  flag: FeatureFlag;
+}
+
+/** The flags hash's own fields (flag names cannot start with `_`). */
+const VERSION = '__version';
+const EPOCH = '__epoch';
+
 const parse = (doc: string): FeatureFlag => {
   const raw = JSON.parse(doc) as StoredFlag;
   return { ...raw, updatedAt: new Date(raw.updatedAt).toISOString() };
@@ -34,11 +45,13 @@ export class FlagNameError extends Error {
 
 /**
  * Feature flags held in memory (L1) on every instance: reads and evaluations never touch Redis.
- * Writes go to one Redis hash with a version counter (one Lua call), then one PUBLISH tells every
- * instance to apply the new flag. Pub/sub loses messages while a subscription is down, so each instance
- * also reloads everything after every (re)subscription, when it sees a version gap, and whenever a
- * periodic GET of the version counter differs from its own: a lost message costs at most
- * `resyncIntervalMs` of staleness, never a stale instance for ever.
+ * Every flag lives in one Redis hash (`{prefix}:flag:all`) with a write counter and an epoch; a write is
+ * one Lua call, then one PUBLISH tells every instance to apply it. Pub/sub loses messages while a
+ * subscription is down, so each instance also reloads everything (one HGETALL) after every
+ * (re)subscription, when it sees a version gap or another epoch, and whenever a periodic HMGET of the
+ * counter and epoch differs from its own: a lost message costs at most `resyncIntervalMs` of staleness,
+ * never a stale instance for ever. A lost hash (FLUSHALL, a restart without persistence) gets a new epoch
+ * on its next write, and every instance then drops what it held.
  * @example
  * if (flags.isEnabled('new-checkout', customerId)) { ... }
  */
@@ -62,17 +75,14 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
     this.intervalMs = options.resyncIntervalMs ?? 30_000;
   }
 
-  private get hashKey(): string {
-    return this.keys.tagged('flag', ['flags'], 'all');
-  }
-
-  private get versionKey(): string {
-    return this.keys.tagged('flag', ['flags'], 'version');
+  /** The flags hash. */
+  get hashKey(): string {
+    return this.keys.key('flag', 'all');
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.offs.push(
-      this.pubsub.subscribe<FeatureFlag>(FLAGS_TOPIC, (flag) => this.receive(flag)),
+      this.pubsub.subscribe<FlagMessage>(FLAGS_TOPIC, (m) => this.receive(m)),
       this.pubsub.onUp(() => void this.resync()),
     );
     this.timer = setInterval(() => void this.check(), this.intervalMs);
@@ -121,22 +131,26 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
     if (!Number.isInteger(value.rolloutPercent) || value.rolloutPercent < 0 || value.rolloutPercent > 100) {
       throw new RangeError(`rolloutPercent must be an integer from 0 to 100: ${value.rolloutPercent}`);
     }
-    const doc = await this.scripts.run<string>(
+    const [epoch, doc] = await this.scripts.run<[string, string]>(
       'flags-put',
-      [this.hashKey, this.versionKey],
-      [name, value.enabled ? '1' : '0', value.rolloutPercent],
+      [this.hashKey],
+      [name, value.enabled ? '1' : '0', value.rolloutPercent, randomBytes(8).toString('hex')],
     );
-    const flag = parse(doc);
-    this.receive(flag);
+    const message: FlagMessage = { epoch, flag: parse(doc) };
+    if (this.l1.apply(epoch, message.flag) === 'gap') {
+      // Read-your-writes on this instance: a load that started before the write may miss it.
+      await this.syncing;
+      await this.resync();
+    }
     try {
-      await this.pubsub.publish(FLAGS_TOPIC, flag);
+      await this.pubsub.publish(FLAGS_TOPIC, message);
     } catch (err) {
       this.logger.warn(`flag ${name} stored but not published (${(err as Error).message}): others resync`);
     }
-    return flag;
+    return message.flag;
   }
 
-  /** Reloads every flag from Redis (one Lua call); concurrent calls share one load. */
+  /** Reloads every flag from Redis (one HGETALL); concurrent calls share one load. */
   resync(): Promise<void> {
     this.syncing ??= this.load().finally(() => (this.syncing = undefined));
     return this.syncing;
@@ -144,14 +158,10 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async load(): Promise<void> {
     try {
-      const [version, ...pairs] = await this.scripts.run<string[]>(
-        'flags-snapshot',
-        [this.hashKey, this.versionKey],
-        [],
-      );
+      const all = await this.redis.hgetall(this.hashKey);
       const flags: FeatureFlag[] = [];
-      for (let i = 0; i + 1 < pairs.length; i += 2) flags.push(parse(pairs[i + 1]!));
-      this.l1.replace(Number(version), flags);
+      for (const [field, doc] of Object.entries(all)) if (!field.startsWith('__')) flags.push(parse(doc));
+      this.l1.replace(all[EPOCH] ?? '', Number(all[VERSION] ?? 0), flags);
       if (this.failing) this.logger.log('flags reloaded from Redis again');
       this.failing = false;
     } catch (err) {
@@ -160,17 +170,17 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  /** The periodic check: one GET of the version counter, a reload only when it differs. */
+  /** The periodic check: one HMGET of the counter and epoch, a reload only when either differs. */
   private async check(): Promise<void> {
     try {
-      const remote = Number((await this.redis.get(this.versionKey)) ?? 0);
-      if (remote !== this.l1.version) await this.resync();
+      const [version, epoch] = await this.redis.hmget(this.hashKey, VERSION, EPOCH);
+      if (Number(version ?? 0) !== this.l1.version || (epoch ?? '') !== this.l1.epoch) await this.resync();
     } catch {
       // Redis unreachable: memory keeps serving; the next tick tries again.
     }
   }
 
-  private receive(flag: FeatureFlag): void {
-    if (this.l1.apply(flag) === 'gap') void this.resync();
+  private receive(message: FlagMessage): void {
+    if (this.l1.apply(message.epoch, message.flag) === 'gap') void this.resync();
   }
 }

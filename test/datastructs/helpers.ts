@@ -1,0 +1,313 @@
+// Shared helpers of the data-structure feature specs (issue 8): app group, HTTP, problem checks, SSE, commandstats.
+import { expect } from '@jest/globals';
+import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startApp, type AppHandle } from '../support/app-process.js';
+import { createTestDatabase } from '../support/pg-shared.js';
+import type { TopologyHandle } from '../support/topologies.js';
+
+export const ADMIN_TOKEN = 'datastructs-admin-token-0123456789';
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** A started group of app processes sharing one random key prefix. */
+export interface AppGroup {
+  apps: AppHandle[];
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `count` app processes on `redis` with a fresh database and key prefix; `perApp[i]` adds to the
+ * environment of process `i` only.
+ */
+export async function startGroup(
+  redis: TopologyHandle,
+  count: number,
+  env: Record<string, string> = {},
+  perApp: Record<string, string>[] = [],
+): Promise<AppGroup> {
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const common = {
+    ...redis.env,
+    REDIS_KEY_PREFIX: prefix,
+    DATABASE_URL: await createTestDatabase(),
+    ADMIN_TOKEN,
+    // The global rate limiter (another branch) must stay out of the way of these bursts.
+    RATE_LIMIT_DEFAULT: '1000000/60s',
+    RATE_LIMIT_UPLOAD: '1000000/60s',
+    ...env,
+  };
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => startApp({ env: { ...common, ...perApp[i] } })),
+  );
+  const apps = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(apps.map((a) => a.kill()));
+    throw failed.reason;
+  }
+  return { apps, prefix, stop: async () => void (await Promise.all(apps.map((a) => a.stop()))) };
+}
+
+/** A JSON answer. */
+export interface Answer {
+  status: number;
+  type: string;
+  headers: Headers;
+  body: Record<string, unknown> & { items?: Record<string, unknown>[] };
+  text: string;
+}
+
+/** Sends one request; the body is JSON unless it is a string (sent raw, as JSON content). */
+export async function call(
+  app: AppHandle,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: Answer['body'];
+  try {
+    parsed = text ? (JSON.parse(text) as Answer['body']) : {};
+  } catch {
+    parsed = {};
+  }
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    headers: res.headers,
+    body: parsed,
+    text,
+  };
+}
+
+/** Asserts a 400 problem+json answer (the validation-error type or a body-parser 400). */
+export function expectBadRequest(a: Answer, what: string): void {
+  expect({ what, status: a.status, type: a.type.split(';')[0] }).toEqual({
+    what,
+    status: 400,
+    type: 'application/problem+json',
+  });
+  expect(a.body.status).toBe(400);
+  expect(typeof a.body.type).toBe('string');
+  expect(typeof a.body.title).toBe('string');
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight. */
+export async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/** One request of a {@link blast}. */
+export interface BlastRequest {
+  method: 'POST' | 'PUT';
+  path: string;
+  body: unknown;
+}
+
+/**
+ * Sends `count` JSON requests spread evenly over `apps` with autocannon (far cheaper per request than
+ * fetch on a 2-core machine), request `i` built by `build(i)`; throws unless every answer was 2xx.
+ * Returns the requests per second achieved.
+ */
+export async function blast(
+  apps: AppHandle[],
+  count: number,
+  build: (i: number) => BlastRequest,
+  connections = 16,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const results = await Promise.all(
+    apps.map((app, k) => {
+      const amount = Math.floor(count / apps.length) + (k < count % apps.length ? 1 : 0);
+      return autocannon({
+        url: app.url,
+        connections,
+        amount,
+        timeout: 30,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const r = build(next++);
+              return {
+                ...req,
+                method: r.method,
+                path: r.path,
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(r.body),
+              };
+            },
+          },
+        ],
+      });
+    }),
+  );
+  const sent = results.reduce((n, r) => n + r.requests.sent, 0);
+  const bad = results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+  if (bad > 0 || sent !== count) throw new Error(`blast: ${sent} sent of ${count}, ${bad} failed or not 2xx`);
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Direct clients to every master (one for standalone), for INFO commandstats. */
+export async function masters(redis: TopologyHandle): Promise<Redis[]> {
+  if (!redis.cluster) return [new Redis(redis.env.REDIS_URL!, { lazyConnect: false })];
+  const all = redis.cluster.nodes.map((n) => new Redis(n.port, n.host));
+  const out: Redis[] = [];
+  for (const c of all) {
+    if (/role:master/.test(await c.info('replication'))) out.push(c);
+    else c.disconnect();
+  }
+  return out;
+}
+
+/** `cmdstat_<name>:calls` summed over the masters. */
+export async function commandCalls(nodes: Redis[]): Promise<Record<string, number>> {
+  const sum: Record<string, number> = {};
+  for (const node of nodes) {
+    for (const m of (await node.info('commandstats')).matchAll(/^cmdstat_([a-z|_-]+):calls=(\d+)/gm)) {
+      sum[m[1]!] = (sum[m[1]!] ?? 0) + Number(m[2]);
+    }
+  }
+  return sum;
+}
+
+/** The change of each command's calls between two snapshots (commands that did not move are left out). */
+export function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, n] of Object.entries(after))
+    if (n !== (before[name] ?? 0)) out[name] = n - (before[name] ?? 0);
+  return out;
+}
+
+/** One Server-Sent Event as received. */
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+  /** `performance.now()` when it arrived. */
+  at: number;
+}
+
+/** An SSE client over fetch: parses events and comments, awaits the ones a test wants. */
+export class SseClient {
+  readonly events: SseEvent[] = [];
+  readonly comments: string[] = [];
+  status = 0;
+  private readonly abort = new AbortController();
+  private waiters: (() => void)[] = [];
+  private buffer = '';
+  private ended = false;
+
+  private constructor(readonly url: string) {}
+
+  /** Connects and resolves once the stream's first comment (`: connected`) has arrived. */
+  static async open(url: string): Promise<SseClient> {
+    const client = new SseClient(url);
+    const res = await fetch(url, { signal: client.abort.signal, headers: { accept: 'text/event-stream' } });
+    client.status = res.status;
+    if (res.status !== 200 || !res.body) return client;
+    void client.read(res.body);
+    await client.until(() => client.comments.length > 0, 5_000, 'the stream did not open');
+    return client;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of body) {
+        this.buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+          this.parse(this.buffer.slice(0, end));
+          this.buffer = this.buffer.slice(end + 2);
+        }
+      }
+    } catch {
+      // aborted by close()
+    } finally {
+      this.ended = true;
+      this.wake();
+    }
+  }
+
+  private parse(block: string): void {
+    const event: SseEvent = { at: performance.now() };
+    let isEvent = false;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) {
+        this.comments.push(line.slice(1).trim());
+        continue;
+      }
+      const colon = line.indexOf(': ');
+      const field = line.slice(0, colon);
+      if (colon < 0 || !['id', 'event', 'data'].includes(field)) continue;
+      event[field as 'id' | 'event' | 'data'] = line.slice(colon + 2);
+      isEvent = true;
+    }
+    if (isEvent) this.events.push(event);
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when `check` holds (re-checked on every block received), rejects after `timeoutMs`. */
+  until(check: () => boolean, timeoutMs: number, message: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${message} within ${timeoutMs} ms`)), timeoutMs);
+      const test = () => {
+        if (check()) {
+          clearTimeout(timer);
+          resolve();
+        } else if (this.ended) {
+          clearTimeout(timer);
+          reject(new Error(`${message}: the stream ended`));
+        } else this.waiters.push(test);
+      };
+      test();
+    });
+  }
+
+  /** The first event of `type` whose data satisfies `match`, awaited up to `timeoutMs`. */
+  async next(
+    type: string,
+    match: (data: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<SseEvent> {
+    const find = () =>
+      this.events.find((e) => e.event === type && e.data !== undefined && match(JSON.parse(e.data)));
+    await this.until(() => find() !== undefined, timeoutMs, `no ${type} event`);
+    return find()!;
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+/** A gauge's value from an instance's /metrics. */
+export async function gauge(app: AppHandle, name: string): Promise<number> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}

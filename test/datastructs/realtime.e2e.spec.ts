@@ -1,0 +1,402 @@
+// Issue 8 acceptance, cross-instance half: feature flags in L1 kept in step over pub/sub (and repaired
+// after a missed message), Server-Sent Events across instances, upload sessions with a short TTL, and
+// 400 problem+json on every route. Two app processes over real Redis (standalone and Cluster).
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis, type Cluster } from 'ioredis';
+import { rolloutBucket } from '../../src/platform/flags/flags.evaluate.js';
+import { KeyBuilder } from '../../src/platform/redis/index.js';
+import type { AppHandle } from '../support/app-process.js';
+import { describeEachTopology } from '../support/topologies.js';
+import { waitUntil } from '../support/wait.js';
+import {
+  admin,
+  call,
+  commandCalls,
+  delta,
+  expectBadRequest,
+  gauge,
+  masters,
+  SseClient,
+  startGroup,
+  type AppGroup,
+} from './helpers.js';
+import { startPublisher, type Publisher } from './publisher.js';
+
+const TTL_S = 2;
+
+describeEachTopology(
+  'Flags, events and upload sessions over 2 processes',
+  (redis, topology) => {
+    let group: AppGroup;
+    let a: AppHandle; // flags resync only on (re)subscription: what it learns, it learns from pub/sub
+    let b: AppHandle; // also checks the flags' version every 500 ms
+    let probe: Redis | Cluster;
+    let nodes: Redis[];
+    let publisher: Publisher;
+    let keys: KeyBuilder;
+    const sse: SseClient[] = [];
+    const open = async (app: AppHandle, query = '') => {
+      const client = await SseClient.open(`${app.url}/events${query}`);
+      sse.push(client);
+      return client;
+    };
+    const flagOn = async (app: AppHandle, name: string) => (await call(app, 'GET', `/flags/${name}`)).body;
+
+    beforeAll(async () => {
+      group = await startGroup(
+        redis(),
+        2,
+        { UPLOAD_SESSION_TTL_SECONDS: String(TTL_S), EVENTS_HEARTBEAT_MS: '300' },
+        [{ FLAGS_RESYNC_INTERVAL_MS: '3600000' }, { FLAGS_RESYNC_INTERVAL_MS: '500' }],
+      );
+      [a, b] = group.apps as [AppHandle, AppHandle];
+      probe = redis().client();
+      nodes = await masters(redis());
+      keys = new KeyBuilder(group.prefix);
+      publisher = await startPublisher(redis().env, group.prefix);
+      expect(await publisher.pubsub.ready(5_000)).toBe(true);
+    }, 90_000);
+
+    afterAll(async () => {
+      for (const c of sse) c.close();
+      for (const n of nodes ?? []) n.disconnect();
+      await publisher?.close();
+      await group?.stop();
+    }, 30_000);
+
+    it('a flag written on one instance is served by the other at once (pub/sub); reads never touch Redis', async () => {
+      const name = `checkout-${randomBytes(3).toString('hex')}`;
+      const put = await call(b, 'PUT', `/flags/${name}`, { enabled: true, rolloutPercent: 30 }, admin);
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({ name, enabled: true, rolloutPercent: 30 });
+      const started = performance.now();
+      // A reloads only on (re)subscription: seeing the write, it saw the message.
+      await waitUntil(async () => (await flagOn(a, name)).version === put.body.version, {
+        timeoutMs: 1_000,
+        intervalMs: 5,
+        message: `instance A did not serve ${name} within 1 s`,
+      });
+      const ms = performance.now() - started;
+      expect(await flagOn(a, name)).toEqual(put.body);
+      expect((await call(a, 'GET', '/flags')).body.items).toContainEqual(put.body);
+      expect(
+        (await call(b, 'PUT', `/flags/${name}`, { enabled: true, rolloutPercent: 50 }, admin)).status,
+      ).toBe(200);
+      await waitUntil(async () => (await flagOn(a, name)).rolloutPercent === 50, {
+        timeoutMs: 1_000,
+        intervalMs: 5,
+      });
+
+      // Deterministic per subject, the same on both instances, from memory.
+      const before = await commandCalls(nodes);
+      const subjects = Array.from({ length: 150 }, (_, i) => `user-${i}`);
+      const results = await Promise.all(
+        subjects.flatMap((s) =>
+          [a, b].map(async (app) => (await call(app, 'GET', `/flags/${name}/evaluate?subject=${s}`)).body),
+        ),
+      );
+      const moved = delta(before, await commandCalls(nodes));
+      for (const [i, s] of subjects.entries()) {
+        const bucket = rolloutBucket(name, s);
+        expect(results[2 * i]).toEqual({ flag: name, subject: s, enabled: bucket < 5_000, bucket });
+        expect(results[2 * i + 1]).toEqual(results[2 * i]);
+      }
+      const on = results.filter((r) => r.enabled).length / 2;
+      expect(on).toBeGreaterThan(45);
+      expect(on).toBeLessThan(105);
+      // 300 evaluations: no Redis command but B's periodic version check (one HMGET per 500 ms).
+      const { hmget = 0, info = 0, replconf = 0, ping = 0, ...others } = moved;
+      expect(others).toEqual({});
+      expect(hmget + info + replconf + ping).toBeLessThan(40);
+      console.log(
+        `[flags ${topology}] write on B served by A after ${ms.toFixed(0)} ms; 300 evaluations, 0 reads`,
+      );
+    });
+
+    it('a missed message is repaired: by the periodic version check, and when the subscription comes back', async () => {
+      const name = `missed-${randomBytes(3).toString('hex')}`;
+      const first = await call(a, 'PUT', `/flags/${name}`, { enabled: false, rolloutPercent: 0 }, admin);
+      await waitUntil(async () => (await flagOn(b, name)).version === first.body.version, {
+        timeoutMs: 2_000,
+      });
+
+      // A write that no instance hears about (stored as flags-put stores it, never published).
+      const hash = keys.key('flag', 'all');
+      const version = await probe.hincrby(hash, '__version', 1);
+      const doc = { name, enabled: true, rolloutPercent: 100, updatedAt: Date.now(), version };
+      await probe.hset(hash, name, JSON.stringify(doc));
+      await waitUntil(async () => (await flagOn(b, name)).version === version, {
+        timeoutMs: 3_000,
+        message: 'B did not pick the unpublished write up through its version check',
+      });
+      expect(await flagOn(a, name)).toMatchObject({ enabled: false, version: first.body.version });
+
+      // Drop every pub/sub connection: on resubscribing, A reloads and catches up.
+      const all = redis().cluster
+        ? redis().cluster!.nodes.map((n) => new Redis(n.port, n.host))
+        : [new Redis(redis().env.REDIS_URL!)];
+      let killed = 0;
+      for (const node of all) {
+        killed += Number(await node.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
+        node.disconnect();
+      }
+      expect(killed).toBe(2); // A's and B's (the publisher subscribes to nothing)
+      await waitUntil(async () => (await flagOn(a, name)).version === version, {
+        timeoutMs: 5_000,
+        message: 'A did not reload after its subscription came back',
+      });
+      await waitUntil(
+        async () =>
+          (await gauge(a, 'pubsub_subscribed')) === 1 && (await gauge(b, 'pubsub_subscribed')) === 1,
+      );
+      expect(await publisher.pubsub.ready(5_000)).toBe(true);
+
+      // The hash is lost (FLUSHALL, a restart without persistence): the next write starts a new epoch
+      // at version 1, and both instances drop what they held and take it.
+      await probe.del(hash);
+      const fresh = `fresh-${randomBytes(3).toString('hex')}`;
+      const rebuilt = await call(b, 'PUT', `/flags/${fresh}`, { enabled: true, rolloutPercent: 100 }, admin);
+      expect(rebuilt.body.version).toBe(1);
+      expect(await flagOn(b, fresh)).toEqual(rebuilt.body);
+      for (const app of [a, b]) {
+        await waitUntil(async () => (await call(app, 'GET', '/flags')).body.items?.length === 1, {
+          timeoutMs: 3_000,
+          message: 'an instance kept flags of the lost hash',
+        });
+        expect((await call(app, 'GET', '/flags')).body.items).toEqual([rebuilt.body]);
+      }
+    });
+
+    it('an SSE client on B receives what happens on A within 1 s, one Redis subscription per instance', async () => {
+      const onB = await open(b);
+      const onA = await open(a);
+      const filtered = await open(b, '?types=booking.created');
+      const name = `sse-${randomBytes(3).toString('hex')}`;
+      const latencies: number[] = [];
+      for (let i = 1; i <= 5; i++) {
+        const started = performance.now();
+        const put = await call(a, 'PUT', `/flags/${name}`, { enabled: true, rolloutPercent: i * 10 }, admin);
+        const event = await onB.next('flag.changed', (d) => d.version === put.body.version, 1_000);
+        latencies.push(event.at - started);
+        expect(JSON.parse(event.data!)).toEqual(put.body);
+        expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
+      }
+      expect(Math.max(...latencies)).toBeLessThan(1_000);
+
+      // Bookings and payments publish through EventsPublisher, here from a third process.
+      const booking = {
+        id: randomUUID(),
+        carId: 42,
+        from: '2026-12-01',
+        to: '2026-12-03',
+        status: 'confirmed',
+      };
+      const payment = { id: randomUUID(), amount: 4999, currency: 'usd', status: 'requires_payment' };
+      const sent = performance.now();
+      await publisher.events.publish('booking.created', booking);
+      await publisher.events.publish('payment.created', payment);
+      for (const client of [onA, onB]) {
+        const got = await client.next('payment.created', (d) => d.id === payment.id, 1_000);
+        expect(JSON.parse(got.data!)).toEqual(payment);
+        const bk = await client.next('booking.created', (d) => d.id === booking.id, 1_000);
+        expect(JSON.parse(bk.data!)).toEqual(booking);
+        latencies.push(got.at - sent);
+      }
+      // The filtered stream got the booking and none of the flag changes published before it.
+      await filtered.next('booking.created', (d) => d.id === booking.id, 1_000);
+      expect(filtered.events.map((e) => e.event)).toEqual(['booking.created']);
+      // Heartbeat comments (EVENTS_HEARTBEAT_MS=300 here; 15 s by default).
+      await onB.until(() => onB.comments.includes('heartbeat'), 1_000, 'no heartbeat');
+
+      // Three SSE clients on B, one on A: still one subscriber per process (A, B; the publisher only publishes).
+      const channel = `${group.prefix}:pubsub:events`;
+      const everyNode = redis().cluster
+        ? redis().cluster!.nodes.map((n) => new Redis(n.port, n.host))
+        : [new Redis(redis().env.REDIS_URL!)];
+      const extra = await open(b);
+      let subscribers = 0;
+      for (const node of everyNode) {
+        subscribers += Number(((await node.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+        node.disconnect();
+      }
+      expect(subscribers).toBe(2);
+      expect(await gauge(b, 'events_sse_clients')).toBe(3);
+
+      // Released when the client goes.
+      for (const c of [onB, filtered, extra]) c.close();
+      await waitUntil(async () => (await gauge(b, 'events_sse_clients')) === 0, {
+        timeoutMs: 3_000,
+        message: 'B still counts SSE clients after they disconnected',
+      });
+      onA.close();
+      await waitUntil(async () => (await gauge(a, 'events_sse_clients')) === 0, { timeoutMs: 3_000 });
+      console.log(
+        `[events ${topology}] cross-instance latency: max ${Math.max(...latencies).toFixed(1)} ms over ${latencies.length} events`,
+      );
+    });
+
+    it('upload sessions: 201 with a 128-bit id, visible on the other instance, 404 after the TTL, 204 on delete', async () => {
+      const body = { fileName: 'portfolio final.pdf', size: 5 * 1024 ** 3, contentType: 'application/pdf' };
+      const created = await call(a, 'POST', '/uploads/sessions', body);
+      const createdAt = performance.now();
+      expect(created.status).toBe(201);
+      const id = created.body.sessionId as string;
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(created.headers.get('location')).toBe(`/uploads/sessions/${id}`);
+      const expiresIn = Date.parse(created.body.expiresAt as string) - Date.now();
+      expect(expiresIn).toBeGreaterThan(TTL_S * 1000 - 1_000);
+      expect(expiresIn).toBeLessThanOrEqual(TTL_S * 1000 + 100);
+      const read = await call(b, 'GET', `/uploads/sessions/${id}`);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ sessionId: id, ...body, expiresAt: created.body.expiresAt });
+      expect(await probe.ttl(keys.key('session', 'upload', id))).toBeLessThanOrEqual(TTL_S);
+
+      // Expired by Redis: 404 from both instances once the TTL has run out, not before.
+      await waitUntil(async () => (await call(b, 'GET', `/uploads/sessions/${id}`)).status === 404, {
+        timeoutMs: TTL_S * 1000 + 3_000,
+        intervalMs: 50,
+      });
+      const goneAfter = performance.now() - createdAt;
+      expect(goneAfter).toBeGreaterThan(TTL_S * 1000 - 300);
+      const gone = await call(a, 'GET', `/uploads/sessions/${id}`);
+      expect(gone.status).toBe(404);
+      expect(gone.type).toMatch(/^application\/problem\+json/);
+
+      const ids = new Set<string>();
+      for (let i = 0; i < 20; i++)
+        ids.add((await call(b, 'POST', '/uploads/sessions', body)).body.sessionId as string);
+      expect(ids.size).toBe(20);
+      const [first] = [...ids];
+      const del = await call(b, 'DELETE', `/uploads/sessions/${first}`);
+      expect(del.status).toBe(204);
+      expect(del.text).toBe('');
+      expect((await call(a, 'GET', `/uploads/sessions/${first}`)).status).toBe(404);
+      expect((await call(a, 'DELETE', `/uploads/sessions/${first}`)).status).toBe(404);
+      console.log(
+        `[uploads ${topology}] a ${TTL_S} s session answered 404 after ${(goneAfter / 1000).toFixed(2)} s`,
+      );
+    });
+
+    it('every route answers bad input with 400 problem+json', async () => {
+      const long = (n: number) => 'x'.repeat(n);
+      const bad: [string, string, unknown?, Record<string, string>?][] = [
+        ['POST', '/analytics/events', {}],
+        ['POST', '/analytics/events', { path: '/x' }],
+        ['POST', '/analytics/events', { path: 'no-slash', visitorId: 'v' }],
+        ['POST', '/analytics/events', { path: 42, visitorId: 'v' }],
+        ['POST', '/analytics/events', { path: '/x', visitorId: '' }],
+        ['POST', '/analytics/events', { path: '/x', visitorId: long(129) }],
+        ['POST', '/analytics/events', { path: `/${long(2048)}`, visitorId: 'v' }],
+        ['POST', '/analytics/events', { path: '/x', visitorId: 'v', extra: 1 }],
+        ['POST', '/analytics/events', '{"path":'],
+        ['GET', '/analytics/pages'],
+        ['GET', '/analytics/pages?path=/x&from=2026-02-30'],
+        ['GET', '/analytics/pages?path=/x&to=yesterday'],
+        ['GET', '/analytics/pages?path=/x&from=2026-11-22&to=2026-11-01'],
+        ['GET', '/analytics/pages?path=/x&from=2020-01-01&to=2026-01-01'],
+        ['GET', '/analytics/pages?path=/x&x=1'],
+        ['PUT', '/leaderboards/weekly/members/alice', { score: 1, increment: 2 }],
+        ['PUT', '/leaderboards/weekly/members/alice', {}],
+        ['PUT', '/leaderboards/weekly/members/alice', { score: 1.5 }],
+        ['PUT', '/leaderboards/weekly/members/alice', { score: '10' }],
+        ['PUT', '/leaderboards/weekly/members/alice', { score: 2 ** 53 }],
+        ['PUT', '/leaderboards/weekly/members/alice', { increment: -(2 ** 60) }],
+        ['PUT', '/leaderboards/bad%20board/members/alice', { score: 1 }],
+        ['PUT', `/leaderboards/weekly/members/${long(129)}`, { score: 1 }],
+        ['PUT', '/leaderboards/weekly/members/a%01b', { score: 1 }],
+        ['GET', '/leaderboards/weekly?limit=0'],
+        ['GET', '/leaderboards/weekly?limit=101'],
+        ['GET', '/leaderboards/weekly?offset=-1'],
+        ['GET', '/leaderboards/weekly?limit=ten'],
+        ['GET', `/leaderboards/${long(65)}`],
+        ['GET', '/leaderboards/we%7Bek%7D/members/alice'],
+        ['GET', '/leaderboards/weekly/members/a%00b'],
+        [
+          'POST',
+          '/uploads/sessions',
+          { fileName: 'a.pdf', size: 5 * 1024 ** 3 + 1, contentType: 'application/pdf' },
+        ],
+        ['POST', '/uploads/sessions', { fileName: 'a.pdf', size: 0, contentType: 'application/pdf' }],
+        ['POST', '/uploads/sessions', { fileName: 'a.pdf', size: 1.5, contentType: 'application/pdf' }],
+        ['POST', '/uploads/sessions', { fileName: '../etc/passwd', size: 1, contentType: 'text/plain' }],
+        ['POST', '/uploads/sessions', { fileName: '', size: 1, contentType: 'text/plain' }],
+        ['POST', '/uploads/sessions', { fileName: 'a.txt', size: 1, contentType: 'text' }],
+        ['POST', '/uploads/sessions', { fileName: 'a.txt', size: 1 }],
+        ['POST', '/uploads/sessions', { fileName: 'a.txt', size: 1, contentType: 'text/plain', owner: 'x' }],
+        ['GET', '/uploads/sessions/xyz'],
+        ['GET', `/uploads/sessions/${'A'.repeat(32)}`],
+        ['GET', `/uploads/sessions/${'a'.repeat(31)}`],
+        ['DELETE', '/uploads/sessions/xyz'],
+        ['GET', '/flags/-bad'],
+        ['GET', '/flags/bad%20name'],
+        ['PUT', '/flags/f1', { enabled: 'yes', rolloutPercent: 10 }, admin],
+        ['PUT', '/flags/f1', { enabled: true, rolloutPercent: 101 }, admin],
+        ['PUT', '/flags/f1', { enabled: true, rolloutPercent: -1 }, admin],
+        ['PUT', '/flags/f1', { enabled: true, rolloutPercent: 50.5 }, admin],
+        ['PUT', '/flags/f1', { rolloutPercent: 50 }, admin],
+        ['PUT', '/flags/f1', { enabled: true, rolloutPercent: 5, owner: 'me' }, admin],
+        ['PUT', `/flags/${long(65)}`, { enabled: true, rolloutPercent: 5 }, admin],
+        ['GET', '/flags/f1/evaluate'],
+        ['GET', `/flags/f1/evaluate?subject=${long(257)}`],
+        ['GET', '/flags/-bad/evaluate?subject=u'],
+        ['GET', '/events?types=booking.deleted'],
+        ['GET', '/events?types='],
+        ['GET', '/events?x=1'],
+      ];
+      for (const [i, [method, path, body, headers]] of bad.entries()) {
+        expectBadRequest(await call(group.apps[i % 2]!, method, path, body, headers), `${method} ${path}`);
+      }
+      // Nothing was written by the refused requests.
+      expect((await call(a, 'GET', '/leaderboards/weekly')).body.total).toBe(0);
+      expect((await call(a, 'GET', '/flags/f1')).status).toBe(404);
+      console.log(`[bad input ${topology}] ${bad.length} bad requests over 11 routes: all 400 problem+json`);
+    });
+
+    if (topology === 'standalone') {
+      it('when Redis is down: 503 problem+json from the Redis routes, flags served from memory; then all recover', async () => {
+        const name = `outage-${randomBytes(3).toString('hex')}`;
+        const put = await call(a, 'PUT', `/flags/${name}`, { enabled: true, rolloutPercent: 100 }, admin);
+        await waitUntil(async () => (await flagOn(b, name)).version === put.body.version, {
+          timeoutMs: 2_000,
+        });
+        await redis().standalone!.kill();
+        try {
+          const down: [string, string, unknown?, Record<string, string>?][] = [
+            ['POST', '/analytics/events', { path: '/x', visitorId: 'v' }],
+            ['GET', '/analytics/pages?path=/x'],
+            ['PUT', '/leaderboards/weekly/members/alice', { score: 1 }],
+            ['GET', '/leaderboards/weekly'],
+            ['POST', '/uploads/sessions', { fileName: 'a.txt', size: 1, contentType: 'text/plain' }],
+            ['PUT', `/flags/${name}`, { enabled: false, rolloutPercent: 0 }, admin],
+          ];
+          for (const [method, path, body, headers] of down) {
+            const res = await call(b, method, path, body, headers);
+            expect({ path, status: res.status, type: res.type.split(';')[0] }).toEqual({
+              path,
+              status: 503,
+              type: 'application/problem+json',
+            });
+            expect(res.headers.get('retry-after')).toBe('1');
+          }
+          expect(await flagOn(b, name)).toEqual(put.body);
+          expect((await call(a, 'GET', `/flags/${name}/evaluate?subject=u1`)).body.enabled).toBe(true);
+        } finally {
+          await redis().standalone!.start();
+        }
+        await waitUntil(
+          async () =>
+            (await call(a, 'POST', '/analytics/events', { path: '/x', visitorId: 'v' })).status === 202,
+          { timeoutMs: 10_000, message: 'the routes did not recover' },
+        );
+        const again = await call(a, 'PUT', `/flags/${name}`, { enabled: false, rolloutPercent: 0 }, admin);
+        expect(again.status).toBe(200);
+        await waitUntil(async () => (await flagOn(b, name)).version === again.body.version, {
+          timeoutMs: 5_000,
+          message: 'B did not hear a write after the outage',
+        });
+      });
+    }
+  },
+  ['standalone', 'cluster'],
+);
