@@ -8,6 +8,8 @@ import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
+import { MetricsModule } from './platform/metrics/index.js';
+import { BenchModule } from './features/bench/bench.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -30,6 +32,9 @@ import { RedisModule } from './platform/redis/index.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    MetricsModule,
+    // Feature modules.
+    ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
