@@ -10,6 +10,10 @@ import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
+// --- lock (issue 3) ---
+import { lockConfig } from './config/app.config.js';
+import { LockModule } from './platform/lock/index.js';
+import { BookingsModule } from './features/bookings/bookings.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -33,7 +37,14 @@ import { BenchModule } from './features/bench/bench.module.js';
     }),
     HealthModule,
     MetricsModule,
+    // --- lock (issue 3) ---
+    LockModule.forRootAsync({
+      imports: [ConfigModule.forFeature(lockConfig)],
+      inject: [lockConfig.KEY],
+      useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
+    }),
     // Feature modules.
+    BookingsModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

@@ -60,3 +60,10 @@ export const databaseConfig = registerAs('database', () => {
   const e = env();
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
 });
+
+// --- lock (issue 3) ---
+/** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
+export const lockConfig = registerAs('lock', () => {
+  const e = env();
+  return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
+});

@@ -132,6 +132,11 @@ export class EnvironmentVariables {
   @Min(1, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
+
+  // --- lock (issue 3) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  TEST_DISABLE_LOCKS?: string;
 }
 
 /** A configuration error: one line naming the variable and the expected form. */
