@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { MetricsService } from '../metrics/index.js';
+// The service file, not the index: the index pulls in the controller and @nestjs/throttler with it.
+import { MetricsService } from '../metrics/metrics.service.js';
 import { LockExplorer } from './lock.explorer.js';
 import { LockInterceptor } from './lock.interceptor.js';
 import { LOCK_METRICS, NO_LOCK_METRICS } from './lock.metrics.js';

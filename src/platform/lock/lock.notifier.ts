@@ -3,9 +3,9 @@ import type { RedisClient } from '../redis/index.js';
 
 /**
  * Release notifications: the release script PUBLISHes the lock key on one channel when somebody waits
- * (a waiter flag key says so), and this instance wakes its local waiters for that key at once instead
- * of letting them sleep out their backoff. One subscriber connection per instance, opened on the first
- * wait; a missed message (subscription not ready yet, a reconnect) only costs the backoff delay.
+ * (a waiter flag key says so), and this instance wakes its oldest local waiter for that key at once
+ * instead of letting it sleep out its backoff. One subscriber connection per instance, opened at module
+ * init; a missed message (a reconnect, a failover) only costs the backoff delay.
  */
 export class LockNotifier {
   private readonly logger = new Logger('LockNotifier');
@@ -26,7 +26,6 @@ export class LockNotifier {
    * @returns true when woken by a release notification.
    */
   sleep(lockKey: string, ms: number, signal?: AbortSignal): Promise<boolean> {
-    this.ensureSubscribed();
     return new Promise((resolve) => {
       let set = this.waiters.get(lockKey);
       if (!set) this.waiters.set(lockKey, (set = new Set()));
@@ -53,17 +52,29 @@ export class LockNotifier {
     return n;
   }
 
-  private ensureSubscribed(): void {
+  /**
+   * Opens the subscriber connection and subscribes (at module init, so even the first waiter of the
+   * process hears releases). Resolves once subscribed or after `timeoutMs`; never rejects: while Redis is
+   * unreachable waiters rely on the backoff, and ioredis subscribes when it connects.
+   */
+  async start(timeoutMs = 2_000): Promise<void> {
     if (this.subscriber || !this.openSubscriber) return;
     const subscriber = this.openSubscriber();
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, lockKey: string) => {
       if (channel !== this.channel) return;
-      for (const wake of [...(this.waiters.get(lockKey) ?? [])]) wake();
+      // Wake the longest-waiting local waiter only: one release frees one lock, and waking every waiter
+      // of every instance would make them all hit Redis for one winner. The others keep their backoff.
+      const first = this.waiters.get(lockKey)?.values().next();
+      if (first && !first.done) first.value();
     });
-    subscriber.subscribe(this.channel).catch((err: unknown) => {
-      // ioredis resubscribes on reconnect; until then waiters fall back to their backoff.
-      this.logger.warn(`cannot subscribe to ${this.channel}: ${(err as Error).message}`);
-    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      subscriber.subscribe(this.channel).catch((err: unknown) => {
+        this.logger.warn(`cannot subscribe to ${this.channel} yet: ${(err as Error).message}`);
+      }),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { KeyBuilder, LuaScripts, RedisConnection } from '../redis/index.js';
-import { nextDelay } from './lock.backoff.js';
+import { DEFAULT_BACKOFF, nextDelay, type BackoffBounds } from './lock.backoff.js';
 import { LockContext, type HeldLock } from './lock.context.js';
 import { LockBusyError, LockLostError, LockUnavailableError } from './lock.errors.js';
 import { resourceParts } from './lock.keys.js';
@@ -32,11 +32,12 @@ function positiveInt(name: string, value: number, min: number): number {
  * const booking = await locks.using(['car', carId], (signal, lock) => repo.insert(input, lock.fencingToken), { ttlMs: 5000 });
  */
 @Injectable()
-export class LockService {
+export class LockService implements OnModuleInit {
   private readonly logger = new Logger('LockService');
   private readonly notifier: LockNotifier;
   private readonly defaultTtlMs: number;
   private readonly defaultWaitMs: number;
+  private readonly backoff: BackoffBounds;
   /** True when the test-only switch turned `using()` (and so `@WithLock`) into a no-op. */
   readonly disabled: boolean;
 
@@ -49,6 +50,7 @@ export class LockService {
   ) {
     this.defaultTtlMs = options.defaultTtlMs ?? 10_000;
     this.defaultWaitMs = options.defaultWaitMs ?? 0;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.notifier = new LockNotifier(
       keys.key('lock', 'released'),
       options.notifications === false ? undefined : () => connection.create('subscriber'),
@@ -59,6 +61,11 @@ export class LockService {
     } else if (this.disabled) {
       this.logger.warn('LOCKS ARE OFF (test-only switch): @WithLock runs handlers unlocked');
     }
+  }
+
+  /** Subscribes to release notifications (unless disabled), so even the first waiter is woken early. */
+  async onModuleInit(): Promise<void> {
+    if (!this.disabled) await this.notifier.start();
   }
 
   /** The normalised resource and its keys: `{prefix}:lock:{car:42}`, `{prefix}:fence:{car:42}`. */
@@ -114,7 +121,7 @@ export class LockService {
         this.metrics.busy();
         throw new LockBusyError(k.resource, Number(reply[1]));
       }
-      delay = nextDelay(delay, Number(reply[1]), left);
+      delay = nextDelay(delay, Number(reply[1]), left, this.backoff);
       await this.notifier.sleep(k.lock, delay, options.signal);
     }
   }

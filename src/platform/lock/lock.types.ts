@@ -1,4 +1,5 @@
 import type { KeyPart } from '../redis/index.js';
+import type { BackoffBounds } from './lock.backoff.js';
 
 /**
  * A resource to lock: `'car:42'` (colon-separated parts) or `['car', carId]`. Every part goes through
@@ -71,6 +72,8 @@ export interface LockModuleOptions {
   defaultWaitMs?: number;
   /** Wake waiters by a release notification (pub/sub) besides the jittered backoff (default true). */
   notifications?: boolean;
+  /** Bounds of the jittered backoff between attempts on a busy lock (default 5 ms to 250 ms). */
+  backoff?: BackoffBounds;
   /**
    * Test-only switch: `@WithLock` runs handlers without any lock (fencing token 0). Honoured only when
    * `nodeEnv` is `test`, to prove a concurrency test fails without the lock.
