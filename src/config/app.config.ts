@@ -32,9 +32,9 @@ export const httpConfig = registerAs('http', () => {
   };
 });
 
-/** Redis connection settings; `mode` says which topology (or the embedded server) to use. */
-export const redisConfig = registerAs('redis', () => {
-  const e = env();
+/** RedisModule options from an environment (exported for tests that build a client without the app). */
+export function redisOptionsFromEnv(raw: Record<string, string | undefined>) {
+  const e = validateEnv(raw);
   const mode = e.REDIS_CLUSTER_NODES
     ? ('cluster' as const)
     : e.REDIS_SENTINELS
@@ -53,7 +53,10 @@ export const redisConfig = registerAs('redis', () => {
     commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS ?? 500,
     embeddedDir: resolve(e.DATA_DIR ?? '.data', 'redis'),
   };
-});
+}
+
+/** Redis connection settings; `mode` says which topology (or the embedded server) to use. */
+export const redisConfig = registerAs('redis', () => redisOptionsFromEnv(process.env));
 
 /** Database settings: PostgreSQL when `url` is set, else embedded PGlite under `pgliteDir`. */
 export const databaseConfig = registerAs('database', () => {
