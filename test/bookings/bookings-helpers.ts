@@ -43,14 +43,14 @@ export async function commandCalls(client: Redis | Cluster): Promise<Map<string,
 }
 
 /**
- * Per-command difference `after - before`, without zero entries, the probe's own INFO calls and ioredis
- * Cluster's periodic slot refreshes (`cluster|slots`), which are not on any request path.
+ * Per-command difference `after - before`, without zero entries, the probe's own INFO calls, ioredis
+ * Cluster's periodic slot refreshes (`cluster|slots`) and replicas' REPLCONF ACKs: none is on a request path.
  */
 export function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, calls] of after) {
     const d = calls - (before.get(name) ?? 0);
-    if (d !== 0 && name !== 'info' && !name.startsWith('cluster')) out[name] = d;
+    if (d !== 0 && !['info', 'replconf'].includes(name) && !name.startsWith('cluster')) out[name] = d;
   }
   return out;
 }

@@ -220,7 +220,12 @@ describeEachTopology(
         {
           kind: 'lock-holder',
           cwd: repoRoot,
-          env: { ...process.env, ...topology().env, REDIS_KEY_PREFIX: prefix },
+          env: {
+            // Only this topology's Redis variables: none inherited from the shell.
+            ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REDIS_'))),
+            ...topology().env,
+            REDIS_KEY_PREFIX: prefix,
+          },
         },
       );
       try {

@@ -4,31 +4,15 @@ import { Logger, type INestApplication, type ModuleMetadata } from '@nestjs/comm
 import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import { parseHostPortList } from '../../src/config/app.config.js';
+import { redisOptionsFromEnv } from '../../src/config/app.config.js';
 import { DatabaseModule } from '../../src/platform/database/index.js';
 import { ProblemFilter } from '../../src/platform/http/problem.filter.js';
 import { createValidationPipe } from '../../src/platform/http/validation.js';
 import { LockModule, type LockModuleOptions } from '../../src/platform/lock/index.js';
-import { RedisModule, type RedisClient, type RedisModuleOptions } from '../../src/platform/redis/index.js';
+import { RedisModule, type RedisClient } from '../../src/platform/redis/index.js';
 
 /** A random key prefix: specs never see each other's keys. */
 export const randomPrefix = (): string => `t${randomBytes(4).toString('hex')}`;
-
-/** RedisModule options for a harness topology's env (`REDIS_URL`, `REDIS_SENTINELS`, `REDIS_CLUSTER_NODES`). */
-export function redisOptionsFrom(env: Record<string, string>, keyPrefix: string): RedisModuleOptions {
-  if (env.REDIS_CLUSTER_NODES)
-    return { mode: 'cluster', clusterNodes: parseHostPortList(env.REDIS_CLUSTER_NODES), keyPrefix };
-  if (env.REDIS_SENTINELS) {
-    return {
-      mode: 'sentinel',
-      sentinels: parseHostPortList(env.REDIS_SENTINELS),
-      sentinelName: env.REDIS_SENTINEL_NAME,
-      url: env.REDIS_URL,
-      keyPrefix,
-    };
-  }
-  return { mode: 'standalone', url: env.REDIS_URL, keyPrefix };
-}
 
 /** Options of {@link createLockApp}. */
 export interface LockAppOptions extends Pick<ModuleMetadata, 'imports' | 'controllers' | 'providers'> {
@@ -44,7 +28,7 @@ export async function createLockApp(o: LockAppOptions): Promise<INestApplication
   const keyPrefix = o.keyPrefix ?? randomPrefix();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      RedisModule.forRoot(redisOptionsFrom(o.env, keyPrefix)),
+      RedisModule.forRoot(redisOptionsFromEnv({ ...o.env, REDIS_KEY_PREFIX: keyPrefix })),
       LockModule.forRoot({ nodeEnv: 'test', ...o.lock }),
       ...(o.databaseUrl ? [DatabaseModule.forRoot({ url: o.databaseUrl, pgliteDir: '', poolSize: 20 })] : []),
       ...(o.imports ?? []),
