@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
+import { databaseConfig, httpConfig, idempotencyConfig, redisConfig } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -10,6 +10,8 @@ import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
+import { IdempotencyModule } from './platform/idempotency/index.js';
+import { PaymentsModule } from './features/payments/payments.module.js';
 // --- lock (issue 3) ---
 import { lockConfig } from './config/app.config.js';
 import { LockModule } from './platform/lock/index.js';
@@ -21,7 +23,7 @@ import { BookingsModule } from './features/bookings/bookings.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig],
+      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -37,6 +39,10 @@ import { BookingsModule } from './features/bookings/bookings.module.js';
     }),
     HealthModule,
     MetricsModule,
+    IdempotencyModule.forRootAsync({
+      inject: [idempotencyConfig.KEY],
+      useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
+    }),
     // --- lock (issue 3) ---
     LockModule.forRootAsync({
       imports: [ConfigModule.forFeature(lockConfig)],
@@ -44,6 +50,7 @@ import { BookingsModule } from './features/bookings/bookings.module.js';
       useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
     }),
     // Feature modules.
+    PaymentsModule,
     BookingsModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],

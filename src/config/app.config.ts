@@ -64,9 +64,21 @@ export const databaseConfig = registerAs('database', () => {
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
 });
 
+// --- idempotency (issue 5) ---
+/** IdempotencyModule settings: the in-progress lease and the crash-test hooks (only when NODE_ENV=test). */
+export const idempotencyConfig = registerAs('idempotency', () => {
+  const e = env();
+  return {
+    leaseMs: e.IDEMPOTENCY_LEASE_MS ?? 30_000,
+    testHooks: e.IDEMPOTENCY_TEST_HOOKS === '1' && e.NODE_ENV === 'test',
+  };
+});
+// --- end idempotency ---
+
 // --- lock (issue 3) ---
 /** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
 export const lockConfig = registerAs('lock', () => {
   const e = env();
   return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
 });
+// --- end lock ---

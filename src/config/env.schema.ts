@@ -133,10 +133,24 @@ export class EnvironmentVariables {
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
 
+  // --- idempotency (issue 5) ---
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  @Min(100, { message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  @Max(600000, { message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  IDEMPOTENCY_LEASE_MS?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  IDEMPOTENCY_TEST_HOOKS?: string;
+  // --- end idempotency ---
+
   // --- lock (issue 3) ---
   @IsOptional()
   @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   TEST_DISABLE_LOCKS?: string;
+  // --- end lock ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 import { BenchLockedController } from './bench-locked.controller.js';
 
@@ -7,6 +8,6 @@ import { BenchLockedController } from './bench-locked.controller.js';
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController, BenchLockedController],
+  controllers: [BenchPlainController, BenchIdempotentController, BenchLockedController],
 })
 export class BenchModule {}
