@@ -38,7 +38,7 @@ export const scenarios = [
   },
   // --- end idempotency ---
   // lock (issue 3): @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
-  // (2 EVALSHA; the runner's calls/req also counts the 5 commands inside the two scripts).
+  // (Lua calls/req = 2; redis calls/req also counts the 5 commands run inside the two scripts).
   {
     scenario: 'locked',
     method: 'POST',

@@ -132,6 +132,15 @@ describeEachTopology(
         if (r.body.type === 'booking-conflict')
           expect(created.some((c) => overlaps(c, RANGES[i % 20]!))).toBe(true);
       });
+      // The lock metrics saw the acquisitions and the contention.
+      const metrics = await (
+        await fetch(`${apps[0]!.url}/metrics`, { headers: { connection: 'close' } })
+      ).text();
+      const sample = (series: string) =>
+        Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+      expect(sample('lock_acquisitions_total\\{outcome="acquired"\\}')).toBeGreaterThan(0);
+      expect(sample('lock_contended_total')).toBeGreaterThan(0);
+      expect(sample('lock_acquire_wait_seconds_count\\{contended="true"\\}')).toBeGreaterThan(0);
       console.log(
         `[${name}] race outcomes`,
         Object.fromEntries([...new Set(outcomes)].map((o) => [o, outcomes.filter((x) => x === o).length])),
