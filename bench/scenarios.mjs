@@ -37,6 +37,14 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
+  // lock (issue 3): @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
+  // (Lua calls/req = 2; redis calls/req also counts the 5 commands run inside the two scripts).
+  {
+    scenario: 'locked',
+    method: 'POST',
+    path: '/bench/locked/x',
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/bench/locked/${freshKey()}` }) }],
+  },
   // --- data-structure features (issue 8): 1 Lua call per event; ZRANGE + ZCARD per page; 1 Lua call per standing ---
   {
     scenario: 'analytics-event',

@@ -2,13 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import {
-  databaseConfig,
-  datastructsConfig,
-  httpConfig,
-  idempotencyConfig,
-  redisConfig,
-} from './config/app.config.js';
+import { databaseConfig, httpConfig, idempotencyConfig, redisConfig } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -18,7 +12,12 @@ import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
+// --- lock (issue 3) ---
+import { lockConfig } from './config/app.config.js';
+import { LockModule } from './platform/lock/index.js';
+import { BookingsModule } from './features/bookings/bookings.module.js';
 // --- data-structure features (issue 8) ---
+import { datastructsConfig } from './config/app.config.js';
 import { PubSubModule } from './platform/pubsub/index.js';
 import { FlagsModule } from './platform/flags/index.js';
 import { AnalyticsModule } from './features/analytics/analytics.module.js';
@@ -34,7 +33,7 @@ import { EventsModule } from './features/events/events.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig, datastructsConfig],
+      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -54,9 +53,16 @@ import { EventsModule } from './features/events/events.module.js';
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
     }),
+    // --- lock (issue 3) ---
+    LockModule.forRootAsync({
+      imports: [ConfigModule.forFeature(lockConfig)],
+      inject: [lockConfig.KEY],
+      useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
+    }),
     // --- data-structure features (issue 8): pub/sub and flags are global, then the features ---
     PubSubModule.forRoot({}),
     FlagsModule.forRootAsync({
+      imports: [ConfigModule.forFeature(datastructsConfig)],
       inject: [datastructsConfig.KEY],
       useFactory: (c: ConfigType<typeof datastructsConfig>) => ({
         resyncIntervalMs: c.flagsResyncIntervalMs,
@@ -65,6 +71,7 @@ import { EventsModule } from './features/events/events.module.js';
     // --- end data-structure features ---
     // Feature modules.
     PaymentsModule,
+    BookingsModule,
     AnalyticsModule,
     LeaderboardsModule,
     UploadsModule,

@@ -75,6 +75,13 @@ export const idempotencyConfig = registerAs('idempotency', () => {
 });
 // --- end idempotency ---
 
+// --- lock (issue 3) ---
+/** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
+export const lockConfig = registerAs('lock', () => {
+  const e = env();
+  return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
+});
+// --- end lock ---
 // --- data-structure features (issue 8) ---
 /** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
 export const datastructsConfig = registerAs('datastructs', () => {

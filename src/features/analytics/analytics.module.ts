@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { datastructsConfig } from '../../config/app.config.js';
 import { CountersModule } from '../../platform/counters/index.js';
 import { AnalyticsController } from './analytics.controller.js';
@@ -8,6 +8,7 @@ import { AnalyticsController } from './analytics.controller.js';
 @Module({
   imports: [
     CountersModule.forRootAsync({
+      imports: [ConfigModule.forFeature(datastructsConfig)],
       inject: [datastructsConfig.KEY],
       useFactory: (c: ConfigType<typeof datastructsConfig>) => ({
         retentionDays: c.analyticsRetentionDays,

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
+import { BenchLockedController } from './bench-locked.controller.js';
 
 /**
  * Routes for `npm run bench`, mounted only with BENCH_ROUTES=1; each is guarded only by its own
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController, BenchIdempotentController],
+  controllers: [BenchPlainController, BenchIdempotentController, BenchLockedController],
 })
 export class BenchModule {}

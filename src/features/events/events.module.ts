@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { datastructsConfig } from '../../config/app.config.js';
 import { EventsController } from './events.controller.js';
 import { EventsHub } from './events.hub.js';
 
@@ -6,5 +8,9 @@ import { EventsHub } from './events.hub.js';
  * GET /events (Server-Sent Events). Events are published with EventsPublisher from PubSubModule
  * (global), by any feature on any instance.
  */
-@Module({ controllers: [EventsController], providers: [EventsHub] })
+@Module({
+  imports: [ConfigModule.forFeature(datastructsConfig)],
+  controllers: [EventsController],
+  providers: [EventsHub],
+})
 export class EventsModule {}
