@@ -165,16 +165,31 @@ export async function blast(
   return count / ((performance.now() - started) / 1000);
 }
 
+/** Direct test clients: a closing socket is destroyed at once, not after ioredis' 2 s grace timer. */
+const DIRECT = { disconnectTimeout: 0 };
+
 /** Direct clients to every master (one for standalone), for INFO commandstats. */
 export async function masters(redis: TopologyHandle): Promise<Redis[]> {
-  if (!redis.cluster) return [new Redis(redis.env.REDIS_URL!, { lazyConnect: false })];
-  const all = redis.cluster.nodes.map((n) => new Redis(n.port, n.host));
+  if (!redis.cluster) return [new Redis(redis.env.REDIS_URL!, DIRECT)];
+  const all = redis.cluster.nodes.map((n) => new Redis(n.port, n.host, DIRECT));
   const out: Redis[] = [];
   for (const c of all) {
     if (/role:master/.test(await c.info('replication'))) out.push(c);
-    else c.disconnect();
+    else await c.quit();
   }
   return out;
+}
+
+/** Closes direct clients gracefully (QUIT), so no socket timer outlives the spec. */
+export async function quitAll(clients: Redis[]): Promise<void> {
+  await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+}
+
+/** Direct clients to every node (one for standalone), masters and replicas. */
+export function everyNode(redis: TopologyHandle): Redis[] {
+  return redis.cluster
+    ? redis.cluster.nodes.map((n) => new Redis(n.port, n.host, DIRECT))
+    : [new Redis(redis.env.REDIS_URL!, DIRECT)];
 }
 
 /** `cmdstat_<name>:calls` summed over the masters. */

@@ -27,7 +27,8 @@ export class AnalyticsController {
   @Get('pages')
   @ApiOkResponse({ type: PageStatsDto })
   async page(@Query() query: PageStatsQuery): Promise<PageStatsDto> {
-    const to = query.to ?? (query.from ? addDays(query.from, 6) : dayOf(new Date()));
+    // Defaults: up to today (UTC), from 6 days before `to`: the last 7 days, today included.
+    const to = query.to ?? dayOf(new Date());
     const from = query.from ?? addDays(to, -6);
     try {
       const { total, unique } = await this.counters.summary(PAGES, query.path, from, to);
