@@ -82,9 +82,11 @@ describeEachTopology(
       const ms = performance.now() - started;
       expect(await flagOn(a, name)).toEqual(put.body);
       expect((await call(a, 'GET', '/flags')).body.items).toContainEqual(put.body);
-      expect(
-        (await call(b, 'PUT', `/flags/${name}`, { enabled: true, rolloutPercent: 50 }, admin)).status,
-      ).toBe(200);
+      const beforeWrite = await commandCalls(nodes);
+      const second = await call(b, 'PUT', `/flags/${name}`, { enabled: true, rolloutPercent: 50 }, admin);
+      expect(second.status).toBe(200);
+      // A write: one EVALSHA (flags-put), one PUBLISH to the flags topic, one for the flag.changed event.
+      expect(delta(beforeWrite, await commandCalls(nodes))).toMatchObject({ evalsha: 1, publish: 2 });
       await waitUntil(async () => (await flagOn(a, name)).rolloutPercent === 50, {
         timeoutMs: 1_000,
         intervalMs: 5,
@@ -261,6 +263,16 @@ describeEachTopology(
       expect(gone.status).toBe(404);
       expect(gone.type).toMatch(/^application\/problem\+json/);
 
+      // One command each: SET EX NX, GET, DEL.
+      const rt0 = await commandCalls(nodes);
+      const made = await call(a, 'POST', '/uploads/sessions', body);
+      const rt1 = await commandCalls(nodes);
+      await call(a, 'GET', `/uploads/sessions/${made.body.sessionId as string}`);
+      const rt2 = await commandCalls(nodes);
+      await call(a, 'DELETE', `/uploads/sessions/${made.body.sessionId as string}`);
+      const rt3 = await commandCalls(nodes);
+      expect([delta(rt0, rt1).set, delta(rt1, rt2).get, delta(rt2, rt3).del]).toEqual([1, 1, 1]);
+
       const ids = new Set<string>();
       for (let i = 0; i < 20; i++)
         ids.add((await call(b, 'POST', '/uploads/sessions', body)).body.sessionId as string);
@@ -311,6 +323,8 @@ describeEachTopology(
         ['GET', `/leaderboards/${long(65)}`],
         ['GET', '/leaderboards/we%7Bek%7D/members/alice'],
         ['GET', '/leaderboards/weekly/members/a%00b'],
+        ['GET', '/leaderboards/weekly/members/%E0%A4%A'],
+        ['PUT', '/leaderboards/weekly/members/alice', { score: null }],
         [
           'POST',
           '/uploads/sessions',
@@ -329,6 +343,7 @@ describeEachTopology(
         ['DELETE', '/uploads/sessions/xyz'],
         ['GET', '/flags/-bad'],
         ['GET', '/flags/bad%20name'],
+        ['GET', '/flags/%ZZ'],
         ['PUT', '/flags/f1', { enabled: 'yes', rolloutPercent: 10 }, admin],
         ['PUT', '/flags/f1', { enabled: true, rolloutPercent: 101 }, admin],
         ['PUT', '/flags/f1', { enabled: true, rolloutPercent: -1 }, admin],

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_SCORE } from '../../platform/leaderboard/index.js';
 
 const BOARD = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -26,14 +26,14 @@ export class MemberParams extends BoardParams {
 /** Body of PUT /leaderboards/:board/members/:member: exactly one of `score` and `increment`. */
 export class PutScoreDto {
   @ApiPropertyOptional({ description: 'sets the score', example: 120 })
-  @IsOptional()
+  @ValidateIf((o: PutScoreDto) => o.score !== undefined) // null is a bad value, not an absent one
   @IsInt()
   @Min(-MAX_SCORE)
   @Max(MAX_SCORE)
   score?: number;
 
   @ApiPropertyOptional({ description: 'adds to the score (0 when absent)', example: 5 })
-  @IsOptional()
+  @ValidateIf((o: PutScoreDto) => o.increment !== undefined)
   @IsInt()
   @Min(-MAX_SCORE)
   @Max(MAX_SCORE)

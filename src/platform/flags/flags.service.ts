@@ -31,6 +31,8 @@ interface FlagMessage {
 
 /** The flags hash's own fields (flag names cannot start with `_`). */
 const VERSION = '__version';
+/** Pause before reloading again after a failed reload. */
+const RETRY_MS = 1000;
 const EPOCH = '__epoch';
 
 const parse = (doc: string): FeatureFlag => {
@@ -61,6 +63,7 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly l1 = new FlagsL1();
   private readonly intervalMs: number;
   private timer?: NodeJS.Timeout;
+  private retry?: NodeJS.Timeout;
   private syncing?: Promise<void>;
   private failing = false;
   private readonly offs: (() => void)[] = [];
@@ -92,6 +95,7 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearTimeout(this.retry);
     for (const off of this.offs) off();
   }
 
@@ -167,6 +171,11 @@ export class FlagsService implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (err) {
       if (!this.failing) this.logger.warn(`flags not reloaded (${(err as Error).message}): serving memory`);
       this.failing = true;
+      // Retry soon rather than at the next periodic check: a boot while Redis is down starts empty.
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        void this.resync();
+      }, RETRY_MS).unref();
     }
   }
 
