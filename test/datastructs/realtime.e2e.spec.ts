@@ -19,11 +19,11 @@ import {
   gauge,
   masters,
   quitAll,
-  SseClient,
   startGroup,
   type AppGroup,
 } from './helpers.js';
 import { startPublisher, type Publisher } from './publisher.js';
+import { SseClient } from './sse-client.js';
 
 const TTL_S = 2;
 
