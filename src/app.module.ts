@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
+import { databaseConfig, httpConfig, rateLimitConfig, redisConfig } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
+import { RateLimitModule } from './platform/rate-limit/index.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -15,7 +16,7 @@ import { RedisModule } from './platform/redis/index.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig],
+      load: [httpConfig, redisConfig, databaseConfig, rateLimitConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -30,6 +31,12 @@ import { RedisModule } from './platform/redis/index.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    // rate limit: global guard, policies from RATE_LIMIT_*; probe routes only for tests
+    RateLimitModule.forRootAsync({
+      inject: [rateLimitConfig.KEY],
+      useFactory: (rl: ConfigType<typeof rateLimitConfig>) => rl,
+      probeRoutes: process.env.RATE_LIMIT_PROBE_ROUTES === '1',
+    }),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { validateEnv, type EnvironmentVariables } from './env.schema.js';
+import { policiesFromEnv } from '../platform/rate-limit/rate-limit.policies.js';
 
 /** Parses `host:port,host:port` (IPv6 hosts in brackets) into address objects. */
 export function parseHostPortList(list: string): { host: string; port: number }[] {
@@ -59,4 +60,17 @@ export const redisConfig = registerAs('redis', () => {
 export const databaseConfig = registerAs('database', () => {
   const e = env();
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
+});
+
+/** Rate-limit policies (`RATE_LIMIT_DEFAULT`, `RATE_LIMIT_<NAME>`) and the Redis time budget. */
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  const e = env();
+  // Bench mode has no global limit: each bench route is guarded only by its own decorator.
+  const bench = e.BENCH_ROUTES === '1';
+  return {
+    policies: policiesFromEnv(process.env).map((p) =>
+      p.name === 'default' && bench ? { ...p, global: false } : p,
+    ),
+    redisBudgetMs: e.RATE_LIMIT_REDIS_BUDGET_MS ?? 200,
+  };
 });

@@ -11,6 +11,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { POLICY_SETTING } from '../platform/rate-limit/rate-limit.policies.js';
 
 const HOST_PORT_LIST =
   /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}(,(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5})*$/;
@@ -18,6 +19,9 @@ const RATE = /^\d+\/\d+(ms|s|m|h)$/;
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const policyMessage = (name: string, example: string) =>
+  `${name} must look like ${example} (limit/window with ms, s, m or h), optionally followed by ` +
+  ',sliding-window|fixed-window|token-bucket and ,fail-open|fail-closed';
 
 /**
  * The environment the process accepts, validated once at boot. Each property names its expected form in
@@ -132,6 +136,39 @@ export class EnvironmentVariables {
   @Min(1, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
+
+  // --- rate limit (RateLimitModule): RATE_LIMIT_<NAME> overrides a named policy ---
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_UPLOAD', '20/60s') })
+  RATE_LIMIT_UPLOAD?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_EXPORT', '5/60s') })
+  RATE_LIMIT_EXPORT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_MESSAGE', '30/60s') })
+  RATE_LIMIT_MESSAGE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_LOGIN', '5/60s') })
+  RATE_LIMIT_LOGIN?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'RATE_LIMIT_REDIS_BUDGET_MS must be an integer from 5 to 5000' })
+  @Min(5, { message: 'RATE_LIMIT_REDIS_BUDGET_MS must be an integer from 5 to 5000' })
+  @Max(5000, { message: 'RATE_LIMIT_REDIS_BUDGET_MS must be an integer from 5 to 5000' })
+  RATE_LIMIT_REDIS_BUDGET_MS?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'RATE_LIMIT_PROBE_ROUTES must be 0 or 1 (1 mounts test-only routes)' })
+  RATE_LIMIT_PROBE_ROUTES?: string;
+  // --- end rate limit ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */
