@@ -9,6 +9,8 @@ import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
 import { RateLimitModule } from './platform/rate-limit/index.js';
+import { MetricsModule } from './platform/metrics/index.js';
+import { BenchModule } from './features/bench/bench.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -37,6 +39,9 @@ import { RateLimitModule } from './platform/rate-limit/index.js';
       useFactory: (rl: ConfigType<typeof rateLimitConfig>) => rl,
       probeRoutes: process.env.RATE_LIMIT_PROBE_ROUTES === '1',
     }),
+    MetricsModule,
+    // Feature modules.
+    ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })

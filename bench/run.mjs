@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// `npm run bench`: starts its own redis-server and the built app (BENCH_ROUTES=1), drives each scenario
+// with autocannon for several rounds and prints one JSON line per scenario, then the ratios to plain.
+// Redis calls per request come from INFO commandstats deltas; CPU per request from /proc/<pid>/stat.
+import autocannon from 'autocannon';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { scenarios } from './scenarios.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const root = new URL('..', import.meta.url).pathname;
+const CLK_TCK = 100;
+
+if (!existsSync(join(root, 'dist/main.js')) || process.env.BENCH_BUILD === '1') {
+  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
+}
+const { RedisServerProcess, findFreePort } = await import(
+  join(root, 'dist/platform/redis/redis-server.process.js')
+);
+
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
+}
+
+async function commandCalls(redis) {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (!['info', 'config', 'ping', 'client', 'hello', 'select'].includes(m[1])) total += Number(m[2]);
+  }
+  return total;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bench-'));
+const redisServer = new RedisServerProcess({ dir: join(work, 'redis'), appendOnly: false });
+await redisServer.start();
+const port = await findFreePort();
+const app = spawn(process.execPath, [join(root, 'dist/main.js')], {
+  cwd: root,
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    BENCH_ROUTES: '1',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    REDIS_URL: `redis://127.0.0.1:${redisServer.port}`,
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
+    DATA_DIR: join(work, 'data'),
+    LOG_LEVEL: 'warn',
+    // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
+    ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const baseUrl = `http://127.0.0.1:${port}`;
+const cleanup = async () => {
+  app.kill('SIGTERM');
+  await redisServer.stop();
+  rmSync(work, { recursive: true, force: true });
+};
+process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${baseUrl}/health/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300) throw new Error('app did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const redis = new Redis({ port: redisServer.port });
+  const selected = scenarios.filter((s) => !ONLY || ONLY.includes(s.scenario));
+  const rounds = new Map(selected.map((s) => [s.scenario, []]));
+  for (const s of selected) await s.setup?.(baseUrl);
+
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of selected) {
+      const opts = {
+        url: baseUrl + s.path,
+        method: s.method ?? 'GET',
+        headers: { 'content-type': 'application/json', ...(s.headers ?? {}) },
+        body: s.body,
+        requests: s.requests,
+        connections: CONNECTIONS,
+      };
+      await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, caches
+      const calls0 = await commandCalls(redis);
+      const cpu0 = cpuMicros(app.pid);
+      const result = await autocannon({ ...opts, duration: DURATION });
+      const cpu1 = cpuMicros(app.pid);
+      const calls1 = await commandCalls(redis);
+      const requests = result.requests.total;
+      rounds.get(s.scenario).push({
+        scenario: s.scenario,
+        rps: Math.round(result.requests.average),
+        p50_ms: result.latency.p50,
+        p99_ms: result.latency.p99,
+        non2xx: result.non2xx,
+        redis_calls_per_request: Math.round(((calls1 - calls0) / Math.max(requests, 1)) * 100) / 100,
+        app_cpu_us_per_request: Math.round((cpu1 - cpu0) / Math.max(requests, 1)),
+      });
+    }
+  }
+
+  const summary = [];
+  for (const list of rounds.values()) {
+    const byRps = [...list].sort((a, b) => a.rps - b.rps);
+    const mid = byRps[Math.floor(byRps.length / 2)];
+    const ratios = list.map((r, i) => r.rps / rounds.get('plain')[i].rps);
+    const line = { ...mid, ratio_to_plain: Math.round(median(ratios) * 100) / 100, rounds: list.length };
+    summary.push(line);
+    console.log(JSON.stringify(line));
+  }
+  console.log(
+    '\n| scenario | rps | p50 ms | p99 ms | non2xx | redis calls/req | app CPU us/req | ratio to plain |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const l of summary) {
+    console.log(
+      `| ${l.scenario} | ${l.rps} | ${l.p50_ms} | ${l.p99_ms} | ${l.non2xx} | ${l.redis_calls_per_request} | ${l.app_cpu_us_per_request} | ${l.ratio_to_plain} |`,
+    );
+  }
+  redis.disconnect();
+} finally {
+  await cleanup();
+}

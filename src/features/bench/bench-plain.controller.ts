@@ -1,0 +1,14 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+
+/** The baseline every benchmark ratio is taken against: touches no Redis. */
+@ApiExcludeController()
+@SkipThrottle()
+@Controller('bench')
+export class BenchPlainController {
+  @Get('plain')
+  plain(): { ok: true } {
+    return { ok: true };
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { BenchPlainController } from './bench-plain.controller.js';
+
+/**
+ * Routes for `npm run bench`, mounted only with BENCH_ROUTES=1; each is guarded only by its own
+ * decorator so a scenario measures exactly one platform feature.
+ */
+@Module({
+  controllers: [BenchPlainController],
+})
+export class BenchModule {}

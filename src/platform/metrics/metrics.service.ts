@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+type Config<L extends string> = { name: string; help: string; labelNames?: readonly L[] };
+
+/**
+ * The process's Prometheus registry. Modules get-or-create their metrics by name, so two modules (or a
+ * module initialised twice in tests) share one instance instead of throwing "already registered".
+ * Names follow Prometheus conventions: `_total` counters, `_seconds` durations, base units.
+ * @example
+ * private readonly hits = this.metrics.counter({ name: 'cache_hits_total', help: 'Cache hits', labelNames: ['namespace'] });
+ * this.hits.inc({ namespace: 'catalogue' });
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  counter<L extends string>(config: Config<L>): Counter<L> {
+    return this.getOrCreate(
+      config.name,
+      () => new Counter({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }),
+    );
+  }
+
+  gauge<L extends string>(
+    config: Config<L> & { collect?: (this: Gauge<L>) => void | Promise<void> },
+  ): Gauge<L> {
+    return this.getOrCreate(
+      config.name,
+      () => new Gauge({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }),
+    );
+  }
+
+  histogram<L extends string>(config: Config<L> & { buckets?: number[] }): Histogram<L> {
+    return this.getOrCreate(
+      config.name,
+      () => new Histogram({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }),
+    );
+  }
+
+  private getOrCreate<T>(name: string, create: () => T): T {
+    return (this.registry.getSingleMetric(name) as T | undefined) ?? create();
+  }
+}
