@@ -38,6 +38,16 @@ async function commandCalls(redis) {
   return total;
 }
 
+// Commands run inside a Lua script are counted in commandstats too, so `redis_calls_per_request` counts
+// a script's inner commands; script invocations (EVALSHA/EVAL) are reported apart (rate limit: 1 each).
+async function scriptCalls(redis) {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/^cmdstat_(evalsha|eval|evalsha_ro|eval_ro|fcall):calls=(\d+)/gm))
+    total += Number(m[2]);
+  return total;
+}
+
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -99,10 +109,12 @@ try {
       };
       await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, caches
       const calls0 = await commandCalls(redis);
+      const scripts0 = await scriptCalls(redis);
       const cpu0 = cpuMicros(app.pid);
       const result = await autocannon({ ...opts, duration: DURATION });
       const cpu1 = cpuMicros(app.pid);
       const calls1 = await commandCalls(redis);
+      const scripts1 = await scriptCalls(redis);
       const requests = result.requests.total;
       rounds.get(s.scenario).push({
         scenario: s.scenario,
@@ -111,6 +123,7 @@ try {
         p99_ms: result.latency.p99,
         non2xx: result.non2xx,
         redis_calls_per_request: Math.round(((calls1 - calls0) / Math.max(requests, 1)) * 100) / 100,
+        redis_scripts_per_request: Math.round(((scripts1 - scripts0) / Math.max(requests, 1)) * 100) / 100,
         app_cpu_us_per_request: Math.round((cpu1 - cpu0) / Math.max(requests, 1)),
       });
     }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BenchPlainController } from './bench-plain.controller.js';
+import { BenchThrottledController } from './bench-throttled.controller.js';
 
 /**
  * Routes for `npm run bench`, mounted only with BENCH_ROUTES=1; each is guarded only by its own
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController],
+  controllers: [BenchPlainController, BenchThrottledController],
 })
 export class BenchModule {}

@@ -16,10 +16,10 @@ import type { RateLimitAlgorithm } from './rate-limit.types.js';
  * **Sliding window error bound.** The units in use at time `now`, a fraction `f` into the current window,
  * are estimated as `used = d * (1 - f) + c`, assuming the previous window's requests were spread evenly.
  * With `A` the previous window's units that really fall inside the sliding window `(now - W, now]`
- * (0 <= A <= d), the estimate's error is `A - d * (1 - f)`, within `[-d * (1 - f), d * f]`: it is exact
- * when the previous window's traffic was uniform, may reject early (by at most `d * (1 - f)` units) when
- * that traffic came early, and may admit late traffic (by at most `d * f` units) when it came at the end of
- * the previous window. Hard guarantees: no anchored window ever admits more than `limit`, and any interval
+ * (0 <= A <= d), the estimate's error is `A - d * (1 - f)`, within `[-d * (1 - f), d * f]`: under one
+ * unit when the previous window's traffic was evenly spread; it may reject early (by at most
+ * `d * (1 - f)` units) when that traffic came early, and admit late traffic (by at most `d * f` units)
+ * when it came at the end of the previous window. Hard guarantees: no anchored window ever admits more than `limit`, and any interval
  * of length `W` admits fewer than `2 * limit` (reached only if a full window's traffic lands in its last
  * instant); a fixed window admits `2 * limit` around every boundary. Memory: 3 numbers per key.
  */

@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { KeyBuilder, REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RATE_LIMIT_MODULE_OPTIONS, RateLimitConfigurableModule } from './rate-limit.module-definition.js';
+import { RateLimitMetrics } from './rate-limit.metrics.js';
 import { RateLimiter } from './rate-limit.service.js';
 import { RateLimitStatusController } from './rate-limit.status.controller.js';
 import { RedisThrottlerStorage } from './rate-limit.storage.js';
@@ -53,6 +54,7 @@ import type { RateLimitModuleOptions } from './rate-limit.types.js';
       useFactory: (limiter: RateLimiter, keys: KeyBuilder, o: RateLimitModuleOptions) =>
         new RedisThrottlerStorage(limiter, keys, o.policies),
     },
+    RateLimitMetrics,
     RateLimitGuard,
     { provide: APP_GUARD, useExisting: RateLimitGuard },
   ],

@@ -16,9 +16,12 @@ export class RateLimitUnavailableError extends Error {
   }
 }
 
-/** Observes decisions (MetricsModule hooks in here); one call per policy and request. */
+/** Observes decisions (RateLimitMetrics hooks in here). */
 export interface RateLimitObserver {
+  /** Once per policy of an allowed request, and once per refusing policy of a refused one. */
   decided(policy: string, outcome: 'allowed' | 'limited', source: RateLimitDecision['source']): void;
+  /** Redis could not answer and these fail-closed policies made the request a 503. */
+  unavailable(policies: string[]): void;
 }
 
 /** Settings of the limiter (see RateLimitModuleOptions). */
@@ -108,7 +111,10 @@ export class RateLimiter {
   private fallback(checks: readonly PolicyCheck[], consume: boolean, cause: unknown): RateLimitDecision {
     // Reading (status) never fails closed: nothing is granted by an answer from the local limiter.
     const closed = consume ? checks.filter((c) => c.failMode === 'closed').map((c) => c.policy) : [];
-    if (closed.length > 0) throw new RateLimitUnavailableError(closed, { cause });
+    if (closed.length > 0) {
+      this.observer?.unavailable(closed);
+      throw new RateLimitUnavailableError(closed, { cause });
+    }
     const outcome: CheckOutcome = this.local.run(checks, consume);
     return { ...outcome, source: 'local' };
   }
