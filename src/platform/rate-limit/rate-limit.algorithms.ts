@@ -146,3 +146,35 @@ export function evaluate(
   }
   return { ok, remaining, resetMs, retryMs, next, ttlMs };
 }
+
+/** One policy's parameters, as `decideAll` takes them. */
+export interface PolicyParams {
+  algorithm: RateLimitAlgorithm;
+  limit: number;
+  windowMs: number;
+  cost: number;
+  blockMs: number;
+}
+
+/**
+ * Every policy of one request, all or nothing (what the Lua script does in Redis): the request is allowed
+ * when each policy admits it, and only then is anything consumed; a refusing policy with a block duration
+ * records its block. Evaluations carry `next` exactly when there is state to write.
+ */
+export function decideAll(
+  policies: readonly PolicyParams[],
+  states: readonly AlgorithmState[],
+  now: number,
+  consume: boolean,
+): { allowed: boolean; evaluations: Evaluation[] } {
+  const first = policies.map((p, i) =>
+    evaluate(p.algorithm, states[i] ?? {}, p.limit, p.windowMs, p.cost, now, false, p.blockMs),
+  );
+  const allowed = first.every((e) => e.ok);
+  const evaluations = policies.map((p, i) =>
+    consume && (allowed || (!first[i]!.ok && p.blockMs > 0))
+      ? evaluate(p.algorithm, states[i] ?? {}, p.limit, p.windowMs, p.cost, now, true, p.blockMs)
+      : first[i]!,
+  );
+  return { allowed, evaluations };
+}

@@ -1,4 +1,4 @@
-import { evaluate, type AlgorithmState } from './rate-limit.algorithms.js';
+import { decideAll, type AlgorithmState } from './rate-limit.algorithms.js';
 import type { PolicyCheck, PolicyResult } from './rate-limit.types.js';
 
 /** The outcome of checking a request's policies: allowed only when every policy admits it. */
@@ -25,17 +25,11 @@ export class LocalLimiter {
   /** Checks `checks` and, when `consume` and every policy admits, takes their cost. */
   run(checks: readonly PolicyCheck[], consume: boolean, now = Date.now()): CheckOutcome {
     const states = checks.map((c) => this.read(c.key, now));
-    const first = checks.map((c, i) =>
-      evaluate(c.algorithm, states[i]!, c.limit, c.windowMs, c.cost, now, false, c.blockMs),
-    );
-    const allowed = first.every((e) => e.ok);
-    const results = checks.map((c, i) => {
-      const e =
-        consume && (allowed || (!first[i]!.ok && c.blockMs > 0))
-          ? evaluate(c.algorithm, states[i]!, c.limit, c.windowMs, c.cost, now, true, c.blockMs)
-          : first[i]!;
+    const { allowed, evaluations } = decideAll(checks, states, now, consume);
+    const results = checks.map((c, i): PolicyResult => {
+      const e = evaluations[i]!;
       if (consume && e.next) this.write(c.key, e.next, now + e.ttlMs);
-      const r: PolicyResult = {
+      return {
         policy: c.policy,
         limit: c.limit,
         windowMs: c.windowMs,
@@ -44,7 +38,6 @@ export class LocalLimiter {
         resetMs: e.resetMs,
         retryMs: e.retryMs,
       };
-      return r;
     });
     return { allowed, results };
   }
