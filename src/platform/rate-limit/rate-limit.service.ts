@@ -163,6 +163,8 @@ export class RateLimiter {
   }
 
   private recovered(): void {
+    // The probe claimed the next pause; once Redis answers, every request goes to it again.
+    this.degradedUntil = 0;
     if (this.degraded) {
       this.degraded = false;
       this.logger.log('Redis rate limiting resumed');
