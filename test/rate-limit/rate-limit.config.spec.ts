@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { describeEachTopology } from '../support/topologies.js';
-import { call } from './helpers.js';
+import { burst, call, metricValue } from './helpers.js';
 import { rateLimitItems } from './structured-fields.js';
 
 describeEachTopology(
@@ -74,6 +74,33 @@ describeEachTopology(
         'message',
         'upload',
       ]);
+    });
+
+    it('Redis over its latency budget: the fallback answers within the budget, no 5xx', async () => {
+      const local = async () =>
+        metricValue((await call([proxied], 0, '/metrics')).body as string, 'rate_limit_decisions_total', {
+          source: 'local',
+        });
+      const before = await local();
+      // A script that keeps Redis busy for 1.5 s: every other command waits behind it.
+      const busy = redis().client();
+      const blocking = busy.eval(
+        "local s = redis.call('TIME') local t repeat t = redis.call('TIME') until (t[1] - s[1]) * 1e6 + (t[2] - s[2]) > 1500000 return 1",
+        0,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      const latencies: number[] = [];
+      const replies = await burst(10, 5, async (i) => {
+        const started = Date.now();
+        const r = await call([proxied], i, '/rate-limit/probe/default-2');
+        latencies.push(Date.now() - started);
+        return r;
+      });
+      expect(replies.map((r) => r.status)).toEqual(Array(10).fill(200));
+      // The budget is 200 ms (the request client's own timeout, 500 ms, would show as more).
+      expect(Math.max(...latencies)).toBeLessThan(450);
+      await blocking;
+      expect((await local()) - before).toBe(10);
     });
 
     it('a bad RATE_LIMIT_<NAME> stops the boot with one line naming it', async () => {
