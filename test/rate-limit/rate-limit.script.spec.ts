@@ -257,6 +257,33 @@ describeEachTopology(
       expect(last!.headers.get('ratelimit-policy')).toBe('"default";q=100;w=60, "upload";q=2;w=60');
     });
 
+    it('refuses to boot when a route names a policy that is not configured', async () => {
+      @Controller('typo')
+      class TypoController {
+        @Get()
+        @RateLimit('uplod')
+        get(): { ok: true } {
+          return { ok: true };
+        }
+      }
+      @Module({
+        imports: [
+          RedisModule.forRoot({ mode: 'standalone', url: redis().standalone!.url, keyPrefix: 'typo' }),
+          RateLimitModule.forRoot({ policies: policiesFromEnv({}) }),
+        ],
+        controllers: [TypoController],
+      })
+      class TypoModule {}
+      const typo = await NestFactory.create(TypoModule, { logger: false, abortOnError: false });
+      try {
+        await expect(typo.init()).rejects.toThrow(
+          'rate limit: TypoController.get names the policy "uplod", which is not configured',
+        );
+      } finally {
+        await typo.close();
+      }
+    });
+
     afterAll(async () => {
       await app?.close();
     });

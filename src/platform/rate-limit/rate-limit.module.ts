@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { KeyBuilder, REDIS_CLIENT, type RedisClient } from '../redis/index.js';
+import { RateLimitExplorer } from './rate-limit.explorer.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RATE_LIMIT_MODULE_OPTIONS, RateLimitConfigurableModule } from './rate-limit.module-definition.js';
 import { RateLimitMetrics } from './rate-limit.metrics.js';
@@ -55,6 +56,7 @@ import type { RateLimitModuleOptions } from './rate-limit.types.js';
         new RedisThrottlerStorage(limiter, keys, o.policies),
     },
     RateLimitMetrics,
+    RateLimitExplorer,
     RateLimitGuard,
     { provide: APP_GUARD, useExisting: RateLimitGuard },
   ],

@@ -1,22 +1,14 @@
-import { Controller, Get, Req, Res, type OnModuleInit } from '@nestjs/common';
-import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
-import { RequestMethod } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { KeyBuilder } from '../redis/index.js';
+import { RateLimitExplorer } from './rate-limit.explorer.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimiter } from './rate-limit.service.js';
 import { defaultTracker } from './rate-limit.tracker.js';
 import type { PolicyCheck } from './rate-limit.types.js';
-
-interface Route {
-  name: string;
-  classRef: new (...args: never[]) => unknown;
-  handler: (...args: unknown[]) => unknown;
-}
 
 /** One policy on one route, as seen by the caller. */
 export interface RateLimitStatusEntry {
@@ -31,13 +23,6 @@ export interface RateLimitStatusEntry {
   reset: number;
 }
 
-const join = (...parts: string[]) =>
-  '/' +
-  parts
-    .flatMap((p) => p.split('/'))
-    .filter(Boolean)
-    .join('/');
-
 /**
  * `GET /rate-limit/status`: the caller's remaining quota and reset per policy and route, read in one
  * Redis call without consuming anything. Composite-key policies (`login`, keyed by the username too) and
@@ -46,32 +31,13 @@ const join = (...parts: string[]) =>
 @ApiTags('rate-limit')
 @SkipThrottle()
 @Controller('rate-limit')
-export class RateLimitStatusController implements OnModuleInit {
-  private routes: Route[] = [];
-
+export class RateLimitStatusController {
   constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
+    private readonly explorer: RateLimitExplorer,
     private readonly guard: RateLimitGuard,
     private readonly limiter: RateLimiter,
     private readonly keys: KeyBuilder,
   ) {}
-
-  onModuleInit(): void {
-    for (const wrapper of this.discovery.getControllers()) {
-      const classRef = wrapper.metatype as Route['classRef'] | undefined;
-      if (!classRef || !wrapper.instance) continue;
-      const base = [Reflect.getMetadata(PATH_METADATA, classRef) ?? ''].flat()[0] as string;
-      const proto = Object.getPrototypeOf(wrapper.instance) as Record<string, Route['handler']>;
-      for (const method of this.scanner.getAllMethodNames(proto)) {
-        const handler = proto[method]!;
-        const verb = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (verb === undefined) continue;
-        const path = [Reflect.getMetadata(PATH_METADATA, handler) ?? ''].flat()[0] as string;
-        this.routes.push({ name: `${RequestMethod[verb]} ${join(base, path)}`, classRef, handler });
-      }
-    }
-  }
 
   @Get('status')
   @ApiOperation({ summary: "The caller's remaining quota and reset per policy, without consuming" })
@@ -88,7 +54,7 @@ export class RateLimitStatusController implements OnModuleInit {
     const checks: PolicyCheck[] = [];
     const routes: string[] = [];
     const seen = new Set<string>();
-    for (const route of this.routes) {
+    for (const route of this.explorer.routes) {
       if (/^\S+ \/(health|metrics)(\/|$)/.test(route.name)) continue;
       const context = new ExecutionContextHost([req, res, undefined], route.classRef as never, route.handler);
       context.setType('http');
