@@ -2,7 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, rateLimitConfig, redisConfig } from './config/app.config.js';
+import {
+  databaseConfig,
+  httpConfig,
+  idempotencyConfig,
+  rateLimitConfig,
+  redisConfig,
+} from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -11,6 +17,8 @@ import { RedisModule } from './platform/redis/index.js';
 import { RateLimitModule } from './platform/rate-limit/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
+import { IdempotencyModule } from './platform/idempotency/index.js';
+import { PaymentsModule } from './features/payments/payments.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -18,7 +26,7 @@ import { BenchModule } from './features/bench/bench.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, rateLimitConfig],
+      load: [httpConfig, redisConfig, databaseConfig, rateLimitConfig, idempotencyConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -40,7 +48,12 @@ import { BenchModule } from './features/bench/bench.module.js';
       probeRoutes: process.env.RATE_LIMIT_PROBE_ROUTES === '1',
     }),
     MetricsModule,
+    IdempotencyModule.forRootAsync({
+      inject: [idempotencyConfig.KEY],
+      useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
+    }),
     // Feature modules.
+    PaymentsModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

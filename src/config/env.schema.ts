@@ -169,6 +169,19 @@ export class EnvironmentVariables {
   @IsIn(['0', '1'], { message: 'RATE_LIMIT_PROBE_ROUTES must be 0 or 1 (1 mounts test-only routes)' })
   RATE_LIMIT_PROBE_ROUTES?: string;
   // --- end rate limit ---
+
+  // --- idempotency (issue 5) ---
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  @Min(100, { message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  @Max(600000, { message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  IDEMPOTENCY_LEASE_MS?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  IDEMPOTENCY_TEST_HOOKS?: string;
+  // --- end idempotency ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 import { BenchThrottledController } from './bench-throttled.controller.js';
 
@@ -7,6 +8,6 @@ import { BenchThrottledController } from './bench-throttled.controller.js';
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController, BenchThrottledController],
+  controllers: [BenchPlainController, BenchIdempotentController, BenchThrottledController],
 })
 export class BenchModule {}
