@@ -97,7 +97,10 @@ export async function commandCalls(client: Redis | Cluster): Promise<Map<string,
   return calls;
 }
 
-/** Commands that are not request traffic: the test's own INFO, cluster topology refreshes, handshakes. */
+/**
+ * Commands that are not request traffic: the test's own INFO, Cluster topology refreshes, connection
+ * handshakes (`client|setname` of a connection opened lazily), replicas' `replconf ack`.
+ */
 const HOUSEKEEPING = new Set([
   'info',
   'cluster',
@@ -108,14 +111,21 @@ const HOUSEKEEPING = new Set([
   'command',
   'readonly',
   'auth',
+  'replconf',
 ]);
 
-/** Per-command deltas between two snapshots, housekeeping left out, zeros dropped. */
+/**
+ * Per-command deltas between two snapshots, housekeeping left out, zeros dropped. EVAL and EVALSHA are
+ * summed as `scripts`: ioredis sends EVAL on a connection's first use of a script, EVALSHA afterwards,
+ * one round trip either way.
+ */
 export function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [cmd, n] of after) {
     const d = n - (before.get(cmd) ?? 0);
-    if (d !== 0 && !HOUSEKEEPING.has(cmd)) out[cmd] = d;
+    if (d === 0 || HOUSEKEEPING.has(cmd.split('|')[0]!)) continue;
+    const name = cmd === 'eval' || cmd === 'evalsha' ? 'scripts' : cmd;
+    out[name] = (out[name] ?? 0) + d;
   }
   return out;
 }

@@ -1,7 +1,6 @@
 // Jest transform for @nestjs/throttler's CommonJS files (see throttler-bridge.ts): rewrites its
 // require("@nestjs/common") / require("@nestjs/core") into a lookup of the ES module namespaces the bridge
 // installed, since Jest's CommonJS loader refuses to require() an ES module before Node 24.9.
-/* global module */
 const { createHash } = process.getBuiltinModule('node:crypto');
 
 const NEST_REQUIRE = /require\("(@nestjs\/(?:common|core))"\)/g;

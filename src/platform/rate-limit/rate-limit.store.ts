@@ -19,7 +19,8 @@ type ConsumeCommand = (numKeys: number, ...keysAndArgs: (string | number)[]) => 
  * The Redis side: one variadic Lua script (`lua/rate-limit-consume-n.lua`) checks and consumes every policy
  * of a request in a single EVALSHA. The script takes as many keys as the request has policies, which the
  * platform loader's fixed `<name>-<numKeys>.lua` convention cannot express, so this class registers it
- * itself with `defineCommand` and no fixed key count (ioredis still sends EVALSHA, EVAL once on NOSCRIPT).
+ * itself with `defineCommand` and no fixed key count. ioredis sends EVAL on a connection's first use of
+ * it and EVALSHA after that: one round trip either way (two once per connection after Redis lost its scripts).
  */
 export class RateLimitStore {
   private readonly command: ConsumeCommand;
