@@ -40,6 +40,14 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
+  // lock (issue 3): @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
+  // (Lua calls/req = 2; redis calls/req also counts the 5 commands run inside the two scripts).
+  {
+    scenario: 'locked',
+    method: 'POST',
+    path: '/bench/locked/x',
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/bench/locked/${freshKey()}` }) }],
+  },
 ];
 
 /** A fresh UUID per request (first-call scenarios). */

@@ -19,6 +19,10 @@ import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
+// --- lock (issue 3) ---
+import { lockConfig } from './config/app.config.js';
+import { LockModule } from './platform/lock/index.js';
+import { BookingsModule } from './features/bookings/bookings.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -52,8 +56,15 @@ import { PaymentsModule } from './features/payments/payments.module.js';
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
     }),
+    // --- lock (issue 3) ---
+    LockModule.forRootAsync({
+      imports: [ConfigModule.forFeature(lockConfig)],
+      inject: [lockConfig.KEY],
+      useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
+    }),
     // Feature modules.
     PaymentsModule,
+    BookingsModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

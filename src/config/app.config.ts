@@ -88,3 +88,11 @@ export const idempotencyConfig = registerAs('idempotency', () => {
   };
 });
 // --- end idempotency ---
+
+// --- lock (issue 3) ---
+/** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
+export const lockConfig = registerAs('lock', () => {
+  const e = env();
+  return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
+});
+// --- end lock ---

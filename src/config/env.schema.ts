@@ -182,6 +182,12 @@ export class EnvironmentVariables {
   @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   IDEMPOTENCY_TEST_HOOKS?: string;
   // --- end idempotency ---
+
+  // --- lock (issue 3) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  TEST_DISABLE_LOCKS?: string;
+  // --- end lock ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

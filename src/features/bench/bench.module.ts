@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
+import { BenchLockedController } from './bench-locked.controller.js';
 import { BenchThrottledController } from './bench-throttled.controller.js';
 
 /**
@@ -8,6 +9,11 @@ import { BenchThrottledController } from './bench-throttled.controller.js';
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController, BenchIdempotentController, BenchThrottledController],
+  controllers: [
+    BenchPlainController,
+    BenchIdempotentController,
+    BenchLockedController,
+    BenchThrottledController,
+  ],
 })
 export class BenchModule {}
