@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
+import { cacheConfig, databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -10,6 +10,8 @@ import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
+import { CacheModule } from './platform/cache/index.js';
+import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -17,7 +19,7 @@ import { BenchModule } from './features/bench/bench.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig],
+      load: [httpConfig, redisConfig, databaseConfig, cacheConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -33,7 +35,12 @@ import { BenchModule } from './features/bench/bench.module.js';
     }),
     HealthModule,
     MetricsModule,
+    CacheModule.forRootAsync({
+      inject: [cacheConfig.KEY],
+      useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
+    }),
     // Feature modules.
+    CatalogueModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

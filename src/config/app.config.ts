@@ -60,3 +60,15 @@ export const databaseConfig = registerAs('database', () => {
   const e = env();
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
 });
+
+// --- cache (CacheModule, issue 6) ---
+/** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
+export const cacheConfig = registerAs('cache', () => {
+  const e = env();
+  const maxEntries = e.CACHE_L1_MAX_ENTRIES ?? 10_000;
+  return {
+    enabled: e.CACHE_ENABLED !== '0',
+    l1:
+      maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: (e.CACHE_L1_MAX_MB ?? 64) * 1024 * 1024 },
+  };
+});

@@ -132,6 +132,25 @@ export class EnvironmentVariables {
   @Min(1, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
+
+  // --- cache (CacheModule, issue 6) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'CACHE_ENABLED must be 0 or 1' })
+  CACHE_ENABLED?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  @Min(0, { message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  @Max(10_000_000, { message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  CACHE_L1_MAX_ENTRIES?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  @Min(1, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  @Max(65536, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  CACHE_L1_MAX_MB?: number;
 }
 
 /** A configuration error: one line naming the variable and the expected form. */
