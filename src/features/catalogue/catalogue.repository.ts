@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { asc, count, eq } from 'drizzle-orm';
 import type { Counter } from 'prom-client';
 import { DATABASE, migrationsToken, type Database } from '../../platform/database/index.js';
-import { MetricsService } from '../../platform/metrics/index.js';
+import { MetricsService } from '../../platform/metrics/metrics.service.js';
 import { cars, type Car, type NewCar } from './catalogue.schema.js';
 
 /**

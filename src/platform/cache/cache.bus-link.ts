@@ -22,6 +22,7 @@ export class BusLink {
   private sub?: Redis;
   private stopped = false;
   private attempt = 0;
+  private gen = 0;
   private timer?: NodeJS.Timeout;
   /** True on Cluster: SPUBLISH / SSUBSCRIBE. */
   readonly sharded: boolean;
@@ -77,17 +78,26 @@ export class BusLink {
     });
   }
 
+  /**
+   * One attempt at a time: each gets a generation, and events of an older generation are ignored, so
+   * a late `close` of a replaced connection can neither report the bus down nor start a second chain.
+   */
   private async connectSharded(): Promise<void> {
     if (this.stopped) return;
+    const gen = ++this.gen;
     const cluster = this.connection.client as Cluster;
     let sub: Redis | undefined;
     try {
       if (cluster.status !== 'ready') throw new Error(`cluster client is ${cluster.status}`);
       const slot = Number(await cluster.call('CLUSTER', 'KEYSLOT', this.channels[0]!));
+      // The slot map names the owner; any pooled node lends its options (credentials, TLS).
       const owner = cluster.slots[slot]?.[0];
-      const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
-      if (!node) throw new Error(`no master known for slot ${slot}`);
-      sub = node.duplicate({
+      const template = cluster.nodes('all')[0];
+      if (!owner || !template) throw new Error(`no node known for slot ${slot}`);
+      const sep = owner.lastIndexOf(':');
+      const current = template.duplicate({
+        host: owner.slice(0, sep),
+        port: Number(owner.slice(sep + 1)),
         lazyConnect: true,
         retryStrategy: () => null,
         enableOfflineQueue: true,
@@ -97,33 +107,36 @@ export class BusLink {
         commandTimeout: undefined,
         connectionName: 'cache-bus',
       });
-      this.sub = sub;
-      const current = sub;
-      sub.on('error', () => undefined);
-      sub.on('moved', () => current.disconnect());
-      sub.on('smessage', (channel: string, payload: string) => this.handlers.message(channel, payload));
-      sub.once('close', () => {
-        if (this.sub !== current || this.stopped) return;
-        this.sub = undefined;
-        this.handlers.down();
-        this.retrySharded();
+      sub = current;
+      this.sub = current;
+      current.on('error', () => undefined);
+      current.on('moved', () => {
+        // The slot moved (failover, resharding): learn the new owner, then reconnect to it.
+        cluster.refreshSlotsCache();
+        current.disconnect();
       });
-      await sub.connect();
-      await sub.ssubscribe(...this.channels);
+      current.on('smessage', (channel: string, payload: string) => {
+        if (gen === this.gen) this.handlers.message(channel, payload);
+      });
+      current.once('close', () => this.failed(gen, current));
+      await current.connect();
+      await current.ssubscribe(...this.channels);
+      if (gen !== this.gen || this.stopped) return void current.disconnect();
       this.attempt = 0;
       this.handlers.up();
     } catch (err) {
       this.logger.debug(`bus subscribe failed: ${(err as Error).message}`);
-      if (sub && this.sub === sub) {
-        this.sub = undefined;
-        sub.disconnect();
-      }
-      this.retrySharded();
+      this.failed(gen, sub);
     }
   }
 
-  private retrySharded(): void {
-    if (this.stopped) return;
+  /** Ends generation `gen` (once): the bus is down, and the next attempt is scheduled. */
+  private failed(gen: number, sub?: Redis): void {
+    if (gen !== this.gen || this.stopped) return;
+    this.gen++;
+    if (sub && this.sub === sub) this.sub = undefined;
+    sub?.disconnect();
+    this.handlers.down();
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.connectSharded(), this.delay());
   }

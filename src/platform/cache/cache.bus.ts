@@ -118,6 +118,8 @@ export class CacheBus {
     try {
       const message: BusMessage = { t: body.e !== undefined ? 'epoch' : 'inv', id, f: this.id, ...body };
       waiter.need = await this.send(this.keys.channel, JSON.stringify(message));
+      // 0 turns acknowledgements off: the write returns as soon as Redis took the message.
+      if (this.options.ackTimeoutMs <= 0) return;
       if (waiter.got >= waiter.need) done();
       const acked = await Promise.race([
         all.then(() => true),

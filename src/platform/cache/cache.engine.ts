@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { MetricsService } from '../metrics/index.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { KeyBuilder, LuaScripts, RedisConnection } from '../redis/index.js';
 import { CacheBus } from './cache.bus.js';
 import { toMs } from './cache.duration.js';

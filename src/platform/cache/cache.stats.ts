@@ -1,5 +1,5 @@
 import type { Counter, Histogram } from 'prom-client';
-import type { MetricsService } from '../metrics/index.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
 import type { CacheStatus } from './cache.types.js';
 
 /** Counts of one namespace. */

@@ -20,7 +20,10 @@ export interface CacheModuleOptions {
   lockTtl?: Duration;
   /** How long a request waits for another instance's loader before loading itself (3 s). */
   waitTimeout?: Duration;
-  /** How long a write waits for every other instance to confirm it dropped its L1 copy (500 ms). */
+  /**
+   * How long a write waits for every other instance to confirm it dropped its L1 copy (500 ms); 0 does not
+   * wait (other instances then drop their copy a moment after the write returns).
+   */
   ackTimeout?: Duration;
   /** How long a deleted key remembers its version, so a slower concurrent fill cannot resurrect it (60 s). */
   tombstoneTtl?: Duration;
