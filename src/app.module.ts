@@ -2,7 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { cacheConfig, databaseConfig, httpConfig, redisConfig } from './config/app.config.js';
+import {
+  cacheConfig,
+  databaseConfig,
+  httpConfig,
+  idempotencyConfig,
+  redisConfig,
+} from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -10,6 +16,8 @@ import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
+import { IdempotencyModule } from './platform/idempotency/index.js';
+import { PaymentsModule } from './features/payments/payments.module.js';
 import { CacheModule } from './platform/cache/index.js';
 import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 
@@ -19,7 +27,7 @@ import { CatalogueModule } from './features/catalogue/catalogue.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, cacheConfig],
+      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig, cacheConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -35,11 +43,16 @@ import { CatalogueModule } from './features/catalogue/catalogue.module.js';
     }),
     HealthModule,
     MetricsModule,
+    IdempotencyModule.forRootAsync({
+      inject: [idempotencyConfig.KEY],
+      useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
+    }),
     CacheModule.forRootAsync({
       inject: [cacheConfig.KEY],
       useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
     // Feature modules.
+    PaymentsModule,
     CatalogueModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],

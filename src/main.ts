@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { httpConfig } from './config/app.config.js';
 import { ConfigError, validateEnv } from './config/env.schema.js';
 import { AppModule } from './app.module.js';
+import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
 import { createValidationPipe } from './platform/http/validation.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
@@ -20,6 +21,11 @@ async function bootstrap(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  const redisMissing = embeddedRedisMissing(process.env);
+  if (redisMissing) {
+    console.error(redisMissing);
+    process.exit(1);
   }
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {

@@ -32,9 +32,9 @@ export const httpConfig = registerAs('http', () => {
   };
 });
 
-/** Redis connection settings; `mode` says which topology (or the embedded server) to use. */
-export const redisConfig = registerAs('redis', () => {
-  const e = env();
+/** RedisModule options from an environment (exported for tests that build a client without the app). */
+export function redisOptionsFromEnv(raw: Record<string, string | undefined>) {
+  const e = validateEnv(raw);
   const mode = e.REDIS_CLUSTER_NODES
     ? ('cluster' as const)
     : e.REDIS_SENTINELS
@@ -53,13 +53,27 @@ export const redisConfig = registerAs('redis', () => {
     commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS ?? 500,
     embeddedDir: resolve(e.DATA_DIR ?? '.data', 'redis'),
   };
-});
+}
+
+/** Redis connection settings; `mode` says which topology (or the embedded server) to use. */
+export const redisConfig = registerAs('redis', () => redisOptionsFromEnv(process.env));
 
 /** Database settings: PostgreSQL when `url` is set, else embedded PGlite under `pgliteDir`. */
 export const databaseConfig = registerAs('database', () => {
   const e = env();
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
 });
+
+// --- idempotency (issue 5) ---
+/** IdempotencyModule settings: the in-progress lease and the crash-test hooks (only when NODE_ENV=test). */
+export const idempotencyConfig = registerAs('idempotency', () => {
+  const e = env();
+  return {
+    leaseMs: e.IDEMPOTENCY_LEASE_MS ?? 30_000,
+    testHooks: e.IDEMPOTENCY_TEST_HOOKS === '1' && e.NODE_ENV === 'test',
+  };
+});
+// --- end idempotency ---
 
 // --- cache (CacheModule, issue 6) ---
 /** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
@@ -72,3 +86,4 @@ export const cacheConfig = registerAs('cache', () => {
       maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: (e.CACHE_L1_MAX_MB ?? 64) * 1024 * 1024 },
   };
 });
+// --- end cache ---

@@ -133,6 +133,19 @@ export class EnvironmentVariables {
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
 
+  // --- idempotency (issue 5) ---
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  @Min(100, { message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  @Max(600000, { message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
+  IDEMPOTENCY_LEASE_MS?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  IDEMPOTENCY_TEST_HOOKS?: string;
+  // --- end idempotency ---
+
   // --- cache (CacheModule, issue 6) ---
   @IsOptional()
   @IsIn(['0', '1'], { message: 'CACHE_ENABLED must be 0 or 1' })
@@ -151,6 +164,7 @@ export class EnvironmentVariables {
   @Min(1, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
   @Max(65536, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
   CACHE_L1_MAX_MB?: number;
+  // --- end cache ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 
 /**
@@ -6,6 +7,6 @@ import { BenchPlainController } from './bench-plain.controller.js';
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController],
+  controllers: [BenchPlainController, BenchIdempotentController],
 })
 export class BenchModule {}

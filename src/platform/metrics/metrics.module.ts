@@ -3,12 +3,18 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { HttpMetricsInterceptor } from './http-metrics.interceptor.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
+import { RedisAdminController } from './redis-admin.controller.js';
+import { RedisMetricsService } from './redis-metrics.service.js';
 
 /** The Prometheus registry (global, so every platform module records into it) and `/metrics`. */
 @Global()
 @Module({
-  controllers: [MetricsController],
-  providers: [MetricsService, { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor }],
-  exports: [MetricsService],
+  controllers: [MetricsController, RedisAdminController],
+  providers: [
+    MetricsService,
+    RedisMetricsService,
+    { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+  ],
+  exports: [MetricsService, RedisMetricsService],
 })
 export class MetricsModule {}

@@ -19,7 +19,9 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  counter<L extends string>(config: Config<L>): Counter<L> {
+  counter<L extends string>(
+    config: Config<L> & { collect?: (this: Counter<L>) => void | Promise<void> },
+  ): Counter<L> {
     return this.getOrCreate(
       config.name,
       () => new Counter({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }),

@@ -4,6 +4,24 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { RedisServerProcess } from './redis-server.process.js';
 
+const MISSING =
+  'redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL';
+
+function hasRedisBinary(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The one-line reason the embedded default cannot start (no Redis variable and no binary), else undefined. */
+export function embeddedRedisMissing(env: Record<string, string | undefined>): string | undefined {
+  const embedded = !env.REDIS_URL && !env.REDIS_SENTINELS && !env.REDIS_CLUSTER_NODES;
+  return embedded && !hasRedisBinary() ? MISSING : undefined;
+}
+
 /** Stable error for "no redis-server binary": the boot stops with a line saying what to do. */
 export class RedisBinaryMissingError extends Error {
   readonly code = 'REDIS_BINARY_MISSING';
@@ -43,13 +61,7 @@ export class EmbeddedRedis {
 
   /** Starts the server and returns its URL. */
   async start(): Promise<string> {
-    try {
-      execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    } catch {
-      throw new RedisBinaryMissingError(
-        'redis-server was not found on PATH: install it (apt-get install redis-server) or set REDIS_URL',
-      );
-    }
+    if (!hasRedisBinary()) throw new RedisBinaryMissingError(MISSING);
     mkdirSync(this.dir, { recursive: true });
     this.takeOverLock();
     this.server = new RedisServerProcess({ dir: this.dir, appendOnly: true, appendFsync: 'everysec' });

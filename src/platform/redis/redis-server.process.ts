@@ -47,7 +47,7 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
  */
 export class RedisServerProcess {
   private child?: ChildProcess;
-  private exited?: Promise<void>;
+  private exitedPromise?: Promise<void>;
   port = 0;
 
   constructor(private readonly options: RedisServerProcessOptions) {}
@@ -85,26 +85,44 @@ export class RedisServerProcess {
       'warning',
       ...(o.extraArgs ?? []),
     ];
-    const child = spawn(o.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(o.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // redis-server logs to stdout: keep the tail so a failed start says why ("Address already in use").
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const keep = (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exitedPromise = new Promise((resolve) => child.once('exit', () => resolve()));
+    let starting = true;
     const spawnError = new Promise<never>((_, reject) =>
       child.once('error', (err) =>
         reject(new Error(`cannot start ${o.binary ?? 'redis-server'}: ${err.message}`)),
       ),
     );
-    const earlyExit = this.exited.then(() => {
-      throw new Error(`redis-server exited during start: ${stderr.trim()}`);
+    const earlyExit = this.exitedPromise.then(() => {
+      if (starting) throw new Error(`redis-server exited during start: ${stderr.trim()}`);
     });
-    await Promise.race([this.waitForPing(o.startTimeoutMs ?? 10_000), spawnError, earlyExit]);
+    // Both only matter during start; later settlements must not surface as unhandled rejections.
+    spawnError.catch(() => undefined);
+    earlyExit.catch(() => undefined);
+    try {
+      await Promise.race([
+        this.waitForPing(o.startTimeoutMs ?? 10_000, () => child.exitCode !== null),
+        spawnError,
+        earlyExit,
+      ]);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    } finally {
+      starting = false;
+    }
     return this;
   }
 
-  private async waitForPing(timeoutMs: number): Promise<void> {
+  private async waitForPing(timeoutMs: number, gone: () => boolean): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    while (!gone()) {
       const probe = new Redis({
         host: '127.0.0.1',
         port: this.port,
@@ -132,6 +150,12 @@ export class RedisServerProcess {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    throw new Error('redis-server exited during start');
+  }
+
+  /** Resolves when the process has exited (after `start()`). */
+  get exited(): Promise<void> | undefined {
+    return this.exitedPromise;
   }
 
   /** Stops the server with SIGTERM (it finishes its AOF write) and waits for the exit, SIGKILL after the timeout. */
@@ -140,7 +164,7 @@ export class RedisServerProcess {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
+    await this.exitedPromise;
     clearTimeout(timer);
   }
 
@@ -149,6 +173,6 @@ export class RedisServerProcess {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGKILL');
-    await this.exited;
+    await this.exitedPromise;
   }
 }

@@ -95,7 +95,6 @@ export class RedisConnectionFactory {
         sentinelRetryStrategy: backoff,
         // Sentinels themselves usually run without TLS/auth; the master's credentials come from REDIS_URL.
         enableTLSForSentinelMode: Boolean(perNode.tls),
-        failoverDetector: true,
       });
     }
     const url = new URL(o.url ?? 'redis://127.0.0.1:6379');

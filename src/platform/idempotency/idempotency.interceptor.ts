@@ -1,0 +1,149 @@
+import {
+  Injectable,
+  StreamableFile,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { catchError, finalize, of, throwError, type Observable } from 'rxjs';
+import { principalOf } from '../http/principal.js';
+import { ProblemException } from '../http/problem.js';
+import { KeyBuilder } from '../redis/key-builder.js';
+import { holdResponse } from './idempotency.capture.js';
+import { IdempotencyProblem, inProgress, keyInvalid, keyMissing, keyReused } from './idempotency.errors.js';
+import { canonicalTarget, fingerprintOf, scopedKeyOf } from './idempotency.fingerprint.js';
+import { parseIdempotencyKey } from './idempotency.key.js';
+import { IdempotencyPolicyMetadata } from './idempotency.policy.js';
+import { IDEMPOTENCY_CONTEXT } from './idempotency.context.js';
+import { IdempotencyService } from './idempotency.service.js';
+import type { Claim, StoredResponse } from './idempotency.store.js';
+import { IdempotencyTestHooks, TEST_HOOK_HEADER } from './idempotency.test-hooks.js';
+import type { IdempotencyPolicy, IdempotencyRequestContext } from './idempotency.types.js';
+
+/** Set by Nest 12 on a request whose pipes rejected it (a registered symbol, meant for interceptors). */
+const REJECTED_BY_PIPES = Symbol.for('nestjs:rejected-by-pipes');
+
+/** Marks a request this interceptor has taken: `@Idempotent()` on both a class and a method names it twice. */
+const SEEN = Symbol('idempotency-seen');
+
+/** The methods the draft applies the header to; others pass through untouched. */
+const METHODS = new Set(['POST', 'PATCH']);
+
+/**
+ * Route behaviour of `@Idempotent()`: validates the key, claims it (one Lua call), replays a stored
+ * response with `Idempotent-Replayed: true`, or runs the handler under a heartbeat-renewed lease and holds
+ * its response until it is stored (or the key released), then sends it.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly service: IdempotencyService,
+    private readonly keys: KeyBuilder,
+    private readonly hooks: IdempotencyTestHooks,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() !== 'http') return next.handle();
+    const policy = this.reflector.getAllAndOverride(IdempotencyPolicyMetadata, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const req = context.switchToHttp().getRequest<Request & { [SEEN]?: true }>();
+    if (!policy || !METHODS.has(req.method) || req[SEEN]) return next.handle();
+    req[SEEN] = true;
+    const res = context.switchToHttp().getResponse<Response>();
+
+    const key = parseIdempotencyKey(req.rawHeaders);
+    if (key === undefined) {
+      if (policy.required) throw keyMissing();
+      return next.handle();
+    }
+    if (typeof key !== 'string') throw keyInvalid(key.invalid);
+
+    const principal = principalOf(req);
+    const scopedKey = scopedKeyOf(policy.scope, principal, key);
+    const claim: Claim = {
+      recordKey: this.keys.key('idem', scopedKey),
+      owner: randomBytes(16).toString('base64url'),
+      fingerprint: fingerprintOf({
+        method: req.method,
+        target: canonicalTarget(req.originalUrl),
+        principal,
+        body: policy.fingerprint ? policy.fingerprint(req) : req.body,
+      }),
+    };
+
+    const result = await this.service.acquire(claim, policy);
+    switch (result.kind) {
+      case 'mismatch':
+        throw keyReused();
+      case 'running':
+        throw inProgress(this.service.retryAfterSeconds);
+      case 'done':
+        return of(this.replay(res, result.response));
+      case 'claimed': {
+        const ctx: IdempotencyRequestContext = { key, scopedKey };
+        (req as unknown as Record<symbol, unknown>)[IDEMPOTENCY_CONTEXT] = ctx;
+        return this.execute(req, res, next, claim, policy);
+      }
+    }
+  }
+
+  private execute(
+    req: Request,
+    res: Response,
+    next: CallHandler,
+    claim: Claim,
+    policy: IdempotencyPolicy,
+  ): Observable<unknown> {
+    const heartbeat = this.service.heartbeat(claim);
+    let failure: unknown;
+    let handlerDone = false;
+    let ended = false;
+    holdResponse(res, async (captured) => {
+      ended = true;
+      try {
+        await this.hooks.hold('before-store', req.headers[TEST_HOOK_HEADER]);
+        // No result to keep: the pipes refused the request, or the handler itself found the key already
+        // used for another request (a feature's own check, e.g. the payments UNIQUE row): storing that 422
+        // would lock the key against the legitimate retry.
+        const noResult =
+          (req as unknown as Record<symbol, unknown>)[REJECTED_BY_PIPES] === true ||
+          (failure instanceof ProblemException && failure.problem.type === 'validation-error') ||
+          failure instanceof IdempotencyProblem;
+        await this.service.settle(claim, policy, captured, noResult);
+      } finally {
+        heartbeat.stop();
+      }
+    });
+    // A response that is never sent (client gone during an Observable handler) must not renew forever:
+    // once both the handler is over and the connection closed without a response, the lease may lapse.
+    let closed = false;
+    res.once('close', () => {
+      closed = !ended;
+      if (closed && handlerDone) heartbeat.stop();
+    });
+    return next.handle().pipe(
+      catchError((err: unknown) => {
+        failure = err;
+        return throwError(() => err);
+      }),
+      finalize(() => {
+        handlerDone = true;
+        if (closed) heartbeat.stop();
+      }),
+    );
+  }
+
+  /** Sends the stored response as it was: status, allowlisted headers, the exact body bytes. */
+  private replay(res: Response, stored: StoredResponse): StreamableFile {
+    res.status(stored.status);
+    for (const [name, value] of stored.headers) res.setHeader(name, value);
+    res.setHeader('Idempotent-Replayed', 'true');
+    return new StreamableFile(stored.body);
+  }
+}

@@ -1,0 +1,12 @@
+export * from './idempotency.context.js';
+export * from './idempotency.decorator.js';
+export * from './idempotency.errors.js';
+export * from './idempotency.fingerprint.js';
+export * from './idempotency.interceptor.js';
+export * from './idempotency.key.js';
+export * from './idempotency.module.js';
+export * from './idempotency.service.js';
+export * from './idempotency.store.js';
+export * from './idempotency.test-hooks.js';
+export * from './idempotency.types.js';
+export { IDEMPOTENCY_MODULE_OPTIONS } from './idempotency.module-definition.js';

@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { startApp } from '../support/app-process.js';
+import { repoRoot, testTmpDir } from '../support/tmp.js';
+
+/** Boots the built app with `env` and returns its exit status and output (for configuration errors). */
+function boot(env: Record<string, string>) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('REDIS_') && k !== 'DATABASE_URL'),
+  ) as Record<string, string>;
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist/main.js')], {
+    env: { ...clean, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...env },
+    encoding: 'utf8',
+    timeout: 40_000,
+  });
+  return { status: r.status, lines: (r.stdout + r.stderr).trim().split('\n').filter(Boolean) };
+}
+
+describe('configuration at boot', () => {
+  it.each([
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '127.0.0.1,nope:' }],
+    ['REDIS_URL', { REDIS_URL: 'http://localhost:6379' }],
+    ['PORT', { PORT: '70000' }],
+    ['REDIS_SENTINEL_NAME', { REDIS_SENTINELS: '127.0.0.1:26379' }],
+    ['RATE_LIMIT_DEFAULT', { RATE_LIMIT_DEFAULT: 'lots' }],
+  ])('a bad %s stops the boot with one line naming it', (variable, env) => {
+    const { status, lines } = boot(env);
+    expect(status).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(variable);
+  });
+
+  it('production without Redis or database settings stops with one line', () => {
+    const { status, lines } = boot({ NODE_ENV: 'production' });
+    expect(status).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/REDIS_URL/);
+  });
+
+  it('with no redis-server on PATH, the embedded default stops with a line saying what to do', () => {
+    const { status, lines } = boot({ PATH: '/nonexistent', DATA_DIR: testTmpDir('no-redis') });
+    expect(status).toBe(1);
+    expect(lines.at(-1)).toMatch(/redis-server.*(apt-get install|REDIS_URL)/);
+  });
+});
+
+describe('embedded defaults', () => {
+  it('starts its own redis-server and PGlite, is ready, and SIGTERM stops both within 5 s', async () => {
+    const dataDir = testTmpDir('embedded');
+    const app = await startApp({ env: { DATA_DIR: dataDir } });
+    const res = await fetch(`${app.url}/health/ready`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { details: Record<string, { status: string; kind?: string }> };
+    expect(body.details.redis?.status).toBe('up');
+    expect(body.details.database).toMatchObject({ status: 'up', kind: 'pglite' });
+    expect(existsSync(join(dataDir, 'redis', 'embedded.lock'))).toBe(true);
+
+    const exit = await app.stop('SIGTERM', 10_000);
+    expect(exit.durationMs).toBeLessThan(5_000);
+    // Nest re-raises the signal after a clean close, so the process ends by SIGTERM (or exits 0).
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    // The embedded server is gone with it (its lock removed, no process left on that data dir).
+    expect(existsSync(join(dataDir, 'redis', 'embedded.lock'))).toBe(false);
+    // redis-server rewrites its title, but its working directory is its data dir.
+    const leftovers = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readlinkSync(`/proc/${p}/cwd`).startsWith(dataDir);
+        } catch {
+          return false;
+        }
+      });
+    expect(leftovers).toEqual([]);
+    console.log(`SIGTERM to exit: ${exit.durationMs} ms`);
+  }, 60_000);
+});

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startApp, type AppHandle } from '../support/app-process.js';
+import { createTestDatabase } from '../support/pg-shared.js';
+import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
+
+describe('HTTP basics', () => {
+  let redis: RedisHandle;
+  let app: AppHandle;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    app = await startApp({
+      env: { ...redis.env, DATABASE_URL: await createTestDatabase(), BODY_LIMIT_KB: '1' },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await redis?.stop();
+  });
+
+  it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
+    const kept = await fetch(`${app.url}/health/live`, { headers: { 'X-Request-Id': 'abc-123' } });
+    expect(kept.headers.get('x-request-id')).toBe('abc-123');
+    const replaced = await fetch(`${app.url}/health/live`, {
+      headers: { 'X-Request-Id': 'bad id\u00e9'.repeat(3) },
+    });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const generated = await fetch(`${app.url}/health/live`);
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers an unknown route with 404 problem+json carrying the request id', async () => {
+    const res = await fetch(`${app.url}/nope`, { headers: { 'X-Request-Id': 'req-404' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({
+      type: 'not-found',
+      title: 'Not Found',
+      status: 404,
+      instance: 'urn:request:req-404',
+    });
+  });
+
+  it('answers malformed JSON with 400 problem+json and an oversized body with 413', async () => {
+    const bad = await fetch(`${app.url}/health/live`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const big = await fetch(`${app.url}/health/live`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: 'x'.repeat(4096) }),
+    });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ status: 413 });
+  });
+
+  it('serves the OpenAPI document and UI', async () => {
+    const json = await fetch(`${app.url}/docs-json`);
+    expect(json.status).toBe(200);
+    const doc = (await json.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths['/health/ready']).toBeDefined();
+    expect((await fetch(`${app.url}/docs`)).status).toBe(200);
+  });
+
+  it('serves Prometheus metrics with the HTTP duration histogram', async () => {
+    const res = await fetch(`${app.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(/http_request_duration_seconds_bucket\{.*route="\/health\/live"/);
+  });
+});
