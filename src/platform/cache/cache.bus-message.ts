@@ -11,6 +11,8 @@ export interface BusMessage {
   k?: string[];
   g?: Record<string, number>;
   e?: number;
+  /** Sender's wall clock when publishing (ms, fractional): receivers measure the delivery delay. */
+  ts?: number;
 }
 
 const TYPES = new Set(['inv', 'epoch', 'fill', 'ack']);
@@ -31,6 +33,7 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
   if (m.id !== undefined && typeof m.id !== 'string') return undefined;
   if (m.k !== undefined && !isStringArray(m.k)) return undefined;
   if (m.e !== undefined && !Number.isSafeInteger(m.e)) return undefined;
+  if (m.ts !== undefined && !Number.isFinite(m.ts)) return undefined;
   let g: Record<string, number> | undefined;
   if (m.g !== undefined) {
     if (!m.g || typeof m.g !== 'object' || Array.isArray(m.g)) return undefined;
@@ -48,5 +51,6 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
     k: m.k as string[] | undefined,
     g,
     e: m.e as number | undefined,
+    ts: m.ts as number | undefined,
   };
 }

@@ -6,6 +6,9 @@ import { parseBusMessage, type BusMessage } from './cache.bus-message.js';
 import type { CacheKeys } from './cache.keys.js';
 import type { CacheStats } from './cache.stats.js';
 
+/** Milliseconds since the Unix epoch with sub-millisecond precision (comparable across local processes). */
+const wallClock = () => performance.timeOrigin + performance.now();
+
 /** What the bus tells the engine. */
 export interface BusListener {
   /** Drop these keys' L1 copies. */
@@ -116,7 +119,13 @@ export class CacheBus {
     this.waiting.set(id, waiter);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const message: BusMessage = { t: body.e !== undefined ? 'epoch' : 'inv', id, f: this.id, ...body };
+      const message: BusMessage = {
+        t: body.e !== undefined ? 'epoch' : 'inv',
+        id,
+        f: this.id,
+        ts: wallClock(),
+        ...body,
+      };
       waiter.need = await this.send(this.keys.channel, JSON.stringify(message));
       // 0 turns acknowledgements off: the write returns as soon as Redis took the message.
       if (this.options.ackTimeoutMs <= 0) return;
@@ -165,6 +174,7 @@ export class CacheBus {
       for (const key of msg.k ?? []) this.listener.filled(key);
       return;
     }
+    if (msg.ts !== undefined) this.stats.delivery(wallClock() - msg.ts);
     if (msg.e !== undefined) this.adopt(msg.e);
     if (msg.k) this.listener.keys(msg.k);
     if (msg.g) this.listener.tags(msg.g);

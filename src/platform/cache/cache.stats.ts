@@ -26,6 +26,8 @@ export class CacheStats {
   private readonly namespaces = new Map<string, NamespaceStats>();
   private readonly acks = new Float64Array(RING);
   private ackCount = 0;
+  private readonly deliveries = new Float64Array(RING);
+  private deliveryCount = 0;
   readonly totals = { ackTimeouts: 0, resyncs: 0, l2Errors: 0, corrupt: 0 };
   private readonly prom?: {
     hits: Counter<'namespace' | 'tier'>;
@@ -34,6 +36,7 @@ export class CacheStats {
     bypass: Counter<'namespace'>;
     loads: Counter<'namespace'>;
     ack: Histogram<string>;
+    delivery: Histogram<string>;
     ackTimeouts: Counter<string>;
     resyncs: Counter<string>;
     l2Errors: Counter<string>;
@@ -60,6 +63,11 @@ export class CacheStats {
         name: 'cache_invalidation_ack_seconds',
         help: 'Time from publishing an invalidation to every instance acknowledging it',
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+      }),
+      delivery: metrics.histogram({
+        name: 'cache_invalidation_delivery_seconds',
+        help: 'One-way delay from an invalidation being published to this instance applying it',
+        buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       }),
       ackTimeouts: metrics.counter({
         name: 'cache_invalidation_ack_timeouts_total',
@@ -114,6 +122,13 @@ export class CacheStats {
     this.prom?.ack.observe(ms / 1000);
   }
 
+  /** One-way delay of an invalidation, publisher to this instance (clocks of one host, or NTP-synced). */
+  delivery(ms: number): void {
+    if (ms < 0 || ms > 60_000) return;
+    this.deliveries[this.deliveryCount++ % RING] = ms;
+    this.prom?.delivery.observe(ms / 1000);
+  }
+
   ackTimeout(): void {
     this.totals.ackTimeouts++;
     this.prom?.ackTimeouts.inc();
@@ -129,10 +144,11 @@ export class CacheStats {
     this.prom?.l2Errors.inc();
   }
 
-  /** Per-namespace counts and ack latency percentiles over the last 1024 invalidations. */
+  /** Per-namespace counts, and ack and delivery latency percentiles over the last 1024 invalidations. */
   snapshot(): {
     namespaces: Record<string, NamespaceStats & { hitRatio: number }>;
-    invalidationAckMs: { count: number; p50?: number; p99?: number; max?: number };
+    invalidationAckMs: Percentiles;
+    invalidationDeliveryMs: Percentiles;
   } {
     const namespaces: Record<string, NamespaceStats & { hitRatio: number }> = {};
     for (const [name, s] of this.namespaces) {
@@ -142,13 +158,26 @@ export class CacheStats {
         hitRatio: served ? Math.round(((s.hits + s.stale) / served) * 1e4) / 1e4 : 0,
       };
     }
-    const n = Math.min(this.ackCount, RING);
-    const sorted = Array.from(this.acks.subarray(0, n)).sort((a, b) => a - b);
-    const pick = (q: number) =>
-      n ? Math.round(sorted[Math.min(n - 1, Math.floor(q * n))]! * 1000) / 1000 : undefined;
     return {
       namespaces,
-      invalidationAckMs: { count: this.ackCount, p50: pick(0.5), p99: pick(0.99), max: pick(1) },
+      invalidationAckMs: percentiles(this.acks, this.ackCount),
+      invalidationDeliveryMs: percentiles(this.deliveries, this.deliveryCount),
     };
   }
+}
+
+/** Count and p50 / p99 / max of a ring of samples. */
+export interface Percentiles {
+  count: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+}
+
+function percentiles(ring: Float64Array, count: number): Percentiles {
+  const n = Math.min(count, RING);
+  const sorted = Array.from(ring.subarray(0, n)).sort((a, b) => a - b);
+  const pick = (q: number) =>
+    n ? Math.round(sorted[Math.min(n - 1, Math.floor(q * n))]! * 1000) / 1000 : undefined;
+  return { count, p50: pick(0.5), p99: pick(0.99), max: pick(1) };
 }
