@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BenchCachedController } from './bench-cached.controller.js';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 
@@ -7,6 +8,6 @@ import { BenchPlainController } from './bench-plain.controller.js';
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController, BenchIdempotentController],
+  controllers: [BenchPlainController, BenchIdempotentController, BenchCachedController],
 })
 export class BenchModule {}
