@@ -75,3 +75,6 @@ async function warm(baseUrl, paths) {
     );
   }
 }
+
+/** A fresh UUID per request (first-call scenarios). */
+export const freshKey = () => randomUUID();
