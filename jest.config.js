@@ -20,6 +20,8 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
+  // A global option (ignored inside projects): integration tests start real servers.
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
@@ -30,7 +32,6 @@ export default {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/jest-setup.ts'],
-      testTimeout: 60_000,
     },
   ],
 };

@@ -37,6 +37,14 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
+  // lock (issue 3): @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
+  // (Lua calls/req = 2; redis calls/req also counts the 5 commands run inside the two scripts).
+  {
+    scenario: 'locked',
+    method: 'POST',
+    path: '/bench/locked/x',
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/bench/locked/${freshKey()}` }) }],
+  },
   // --- cache (issue 6): an L1 hit costs 0 Redis calls, an L2 hit 1 GET. The L2 scenario spreads over
   // 1,000 warmed keys: on one hot key, concurrent requests would share one GET (in-process coalescing).
   { scenario: 'cached-l1', path: '/bench/cached', setup: (baseUrl) => warm(baseUrl, ['/bench/cached']) },

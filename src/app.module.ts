@@ -18,6 +18,11 @@ import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
+// --- lock (issue 3) ---
+import { lockConfig } from './config/app.config.js';
+import { LockModule } from './platform/lock/index.js';
+import { BookingsModule } from './features/bookings/bookings.module.js';
+// --- cache (issue 6) ---
 import { CacheModule } from './platform/cache/index.js';
 import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 
@@ -47,12 +52,20 @@ import { CatalogueModule } from './features/catalogue/catalogue.module.js';
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
     }),
+    // --- lock (issue 3) ---
+    LockModule.forRootAsync({
+      imports: [ConfigModule.forFeature(lockConfig)],
+      inject: [lockConfig.KEY],
+      useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
+    }),
+    // --- cache (issue 6) ---
     CacheModule.forRootAsync({
       inject: [cacheConfig.KEY],
       useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
     // Feature modules.
     PaymentsModule,
+    BookingsModule,
     CatalogueModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],

@@ -75,6 +75,14 @@ export const idempotencyConfig = registerAs('idempotency', () => {
 });
 // --- end idempotency ---
 
+// --- lock (issue 3) ---
+/** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
+export const lockConfig = registerAs('lock', () => {
+  const e = env();
+  return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
+});
+// --- end lock ---
+
 // --- cache (CacheModule, issue 6) ---
 /** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
 export const cacheConfig = registerAs('cache', () => {

@@ -146,6 +146,12 @@ export class EnvironmentVariables {
   IDEMPOTENCY_TEST_HOOKS?: string;
   // --- end idempotency ---
 
+  // --- lock (issue 3) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  TEST_DISABLE_LOCKS?: string;
+  // --- end lock ---
+
   // --- cache (CacheModule, issue 6) ---
   @IsOptional()
   @IsIn(['0', '1'], { message: 'CACHE_ENABLED must be 0 or 1' })
