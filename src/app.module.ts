@@ -2,13 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import {
-  cacheConfig,
-  databaseConfig,
-  httpConfig,
-  idempotencyConfig,
-  redisConfig,
-} from './config/app.config.js';
+import { databaseConfig, httpConfig, idempotencyConfig, redisConfig } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
@@ -23,6 +17,7 @@ import { lockConfig } from './config/app.config.js';
 import { LockModule } from './platform/lock/index.js';
 import { BookingsModule } from './features/bookings/bookings.module.js';
 // --- cache (issue 6) ---
+import { cacheConfig } from './config/app.config.js';
 import { CacheModule } from './platform/cache/index.js';
 import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 
@@ -32,7 +27,7 @@ import { CatalogueModule } from './features/catalogue/catalogue.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig, cacheConfig],
+      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -60,6 +55,7 @@ import { CatalogueModule } from './features/catalogue/catalogue.module.js';
     }),
     // --- cache (issue 6) ---
     CacheModule.forRootAsync({
+      imports: [ConfigModule.forFeature(cacheConfig)],
       inject: [cacheConfig.KEY],
       useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
