@@ -54,6 +54,19 @@ function parseHeader(header: string): { meta: EntryMeta; flags: string } | { tom
   return { meta, flags: m[5]! };
 }
 
+/**
+ * Decodes a header line alone (as the lock script returns it).
+ * @throws CacheError `CACHE_CORRUPT_ENTRY` when it is unreadable.
+ */
+export function decodeHeader(
+  header: string,
+): { kind: 'entry'; meta: EntryMeta } | { kind: 'tombstone'; version: number } {
+  const parsed = parseHeader(header);
+  return 'tombstone' in parsed
+    ? { kind: 'tombstone', version: parsed.tombstone }
+    : { kind: 'entry', meta: parsed.meta };
+}
+
 /** The header line an entry is stored under (the Lua scripts build the same one for Redis). */
 export function entryHeader(meta: EntryMeta, flags = ''): string {
   const { version, epoch, expiresAt, staleUntil, tags } = meta;

@@ -49,7 +49,11 @@ export class CacheLoader {
     this.logger.log('cache reaches Redis again');
   }
 
-  /** A miss in L2 with `version` observed: one loader across instances, the rest wait for its value. */
+  /**
+   * A miss in L2 with `version` observed: one loader across instances, the rest wait for its value. Each
+   * turn is one script that tries the lock and peeks at the entry, so a request whose miss is already
+   * stale (another instance filled the key meanwhile) reads the value instead of loading it again.
+   */
   async loadShared(
     key: string,
     loader: () => Promise<unknown>,
@@ -61,30 +65,26 @@ export class CacheLoader {
     const deadline = Date.now() + this.waitTimeoutMs;
     let delay = 20;
     for (;;) {
-      let locked: boolean;
+      let turn: { acquired: boolean; servable: boolean; version: number };
+      let found: Found | undefined;
       try {
-        locked = await this.store.lock(key, token);
+        turn = await this.store.lock(key, token);
+        if (turn.servable) found = await this.store.readL2(key);
       } catch (err) {
         this.redisFailed(err);
         return this.loadLocal(key, loader, opts, mark);
       }
-      if (locked) return this.loadAndFill(key, loader, opts, version, token, mark);
+      if (found && found.state !== 'absent') {
+        if (turn.acquired) this.store.unlock(key, token).catch(() => undefined);
+        this.store.storeL1(key, found.meta!, found.payload!, mark, opts);
+        return { payload: found.payload, status: found.state === 'fresh' ? 'HIT' : 'STALE', tier: 'l2' };
+      }
+      version = found?.version ?? turn.version;
+      if (turn.acquired) return this.loadAndFill(key, loader, opts, version, token, mark);
       const left = deadline - Date.now();
       if (left <= 0) break;
       await this.store.fills.wait(key, Math.min(delay, left));
       delay = Math.min(delay * 2, 200);
-      let found: Found;
-      try {
-        found = await this.store.readL2(key);
-      } catch (err) {
-        this.redisFailed(err);
-        return this.loadLocal(key, loader, opts, mark);
-      }
-      if (found.state !== 'absent') {
-        this.store.storeL1(key, found.meta!, found.payload!, mark, opts);
-        return { payload: found.payload, status: found.state === 'fresh' ? 'HIT' : 'STALE', tier: 'l2' };
-      }
-      version = found.version;
     }
     // Waited long enough: load without the lock; the fill still refuses to overwrite a newer version.
     return this.loadAndFill(key, loader, opts, version, '', mark);

@@ -210,7 +210,8 @@ export class CacheService {
       const found = await store.readL2(key);
       if (found.state === 'fresh') return store.storeL1(key, found.meta!, found.payload!, mark, opts);
       const token = `r${mark}.${Math.random().toString(36).slice(2)}`;
-      if (await store.lock(key, token)) await loads.loadAndFill(key, load, opts, found.version, token, mark);
+      const turn = await store.lock(key, token);
+      if (turn.acquired) await loads.loadAndFill(key, load, opts, turn.version, token, mark);
     };
     run()
       .catch((err: unknown) => {

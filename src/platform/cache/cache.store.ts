@@ -1,7 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { LuaScripts, RedisClient } from '../redis/index.js';
 import type { CacheBus } from './cache.bus.js';
-import { decodeL1, decodeL2, encodeL1, encodePayload, formatTags, type EntryMeta } from './cache.codec.js';
+import {
+  decodeHeader,
+  decodeL1,
+  decodeL2,
+  encodeL1,
+  encodePayload,
+  formatTags,
+  type EntryMeta,
+} from './cache.codec.js';
 import { FillWaiters } from './cache.fill-waiters.js';
 import { InvalidationLog } from './cache.invalidation-log.js';
 import type { CacheKeys, TagRef } from './cache.keys.js';
@@ -120,14 +128,29 @@ export class CacheStore {
     this.l1.set(key, encodeL1(meta, payload), meta.staleUntil - Date.now());
   }
 
-  /** Tries the key's single-flight lock. */
-  async lock(key: string, token: string): Promise<boolean> {
-    const got = await this.scripts.run<number>(
+  /**
+   * Tries the key's single-flight lock and looks at the entry in the same round trip.
+   * @returns whether the lock was taken, and whether the entry is servable now (someone filled it since
+   * the caller's miss) or absent, with the version a fill would have to match.
+   */
+  async lock(key: string, token: string): Promise<{ acquired: boolean; servable: boolean; version: number }> {
+    const [got, header] = await this.scripts.run<[number, string | null]>(
       'cache-lock',
-      [this.keys.lock(key)],
+      [key, this.keys.lock(key)],
       [token, this.options.lockTtlMs],
     );
-    return got === 1;
+    const acquired = got === 1;
+    if (header === null) return { acquired, servable: false, version: 0 };
+    let decoded;
+    try {
+      decoded = decodeHeader(header);
+    } catch {
+      return { acquired, servable: false, version: 0 };
+    }
+    if (decoded.kind === 'tombstone') return { acquired, servable: false, version: decoded.version };
+    const unknown = this.tags.unknown(decoded.meta.tags);
+    if (unknown.length > 0) await this.tags.fetch(unknown);
+    return { acquired, servable: this.judge(decoded.meta) !== 'dead', version: decoded.meta.version };
   }
 
   /** Releases the lock after a failed load and wakes whoever waited on it. */
