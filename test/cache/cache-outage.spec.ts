@@ -51,6 +51,8 @@ describeEachTopology(
         await n.cache.getOrSet('car:1', load);
         await n.cache.getOrSet('list:1', load, { tags: ['cars'] });
       }
+      const expired = { ttl: 0, grace: '60s' } as const; // past its TTL at once, servable within grace
+      await c.cache.getOrSet('graced:1', () => ({ v: 'graced' }), expired);
 
       await shutdownAll(redis());
       await waitUntil(() => states().every((s) => s === 'down'), { message: `bus states ${states()}` });
@@ -60,6 +62,10 @@ describeEachTopology(
       expect(await c.cache.fetch('other:1', () => ({ n: 1 }))).toMatchObject({
         status: 'BYPASS',
         value: { n: 1 },
+      });
+      expect(await c.cache.fetch('graced:1', () => ({ v: 'refreshed' }), expired)).toMatchObject({
+        status: 'STALE',
+        value: { v: 'graced' },
       });
       source = 'new';
       await a.cache.delete('car:1'); // cannot reach Redis, does not throw

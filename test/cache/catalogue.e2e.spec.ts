@@ -144,6 +144,38 @@ describeEachTopology(
       );
     }, 60_000);
 
+    it('answers bad input with 400 problem+json and guards writes', async () => {
+      for (const path of [
+        '/catalogue/cars/abc',
+        '/catalogue/cars/0',
+        '/catalogue/cars?limit=101',
+        '/catalogue/cars?page=x',
+      ]) {
+        const res = await fetch(`${apps[0]!.url}${path}`);
+        expect([path, res.status, res.headers.get('content-type')]).toEqual([
+          path,
+          400,
+          expect.stringContaining('application/problem+json'),
+        ]);
+      }
+      expect((await call(apps[0]!, '/catalogue/cars/99999')).status).toBe(404);
+      expect((await patch(apps[1]!, 7, {})).status).toBe(400);
+      expect((await patch(apps[1]!, 7, { make: 'Fiat' })).status).toBe(400);
+      expect((await patch(apps[1]!, 7, { dailyPrice: -1 })).status).toBe(400);
+      const anonymous = await fetch(`${apps[2]!.url}/catalogue/cars/7`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dailyPrice: 1 }),
+      });
+      expect(anonymous.status).toBe(401);
+      const post = await call(apps[2]!, '/catalogue/cars', {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ make: 'Fiat' }),
+      });
+      expect(post.status).toBe(400);
+    });
+
     it('GET /admin/cache/stats is admin-only and counts per namespace', async () => {
       expect((await fetch(`${apps[0]!.url}/admin/cache/stats`)).status).toBe(401);
       const stats = await cacheStats(apps[0]!);
@@ -156,7 +188,9 @@ describeEachTopology(
 
     it('with Redis down, cached routes answer from L1, stale or the source (no 5xx); a car patched meanwhile is never served stale once Redis is back', async () => {
       for (const app of apps) await call(app, '/catalogue/cars/9');
-      await shutdownAll(redis());
+      // Killed (SIGKILL) on standalone; on Cluster every node goes down at once.
+      if (redis().standalone) await redis().standalone!.kill();
+      else await shutdownAll(redis());
       await waitUntil(async () => (await busStates()).every((s) => s === 'down'));
 
       const during = await Promise.all(
