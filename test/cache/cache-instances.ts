@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { parseHostPortList } from '../../src/config/app.config.js';
+import { redisOptionsFromEnv } from '../../src/config/app.config.js';
 import {
   CacheEngine,
   CacheModule,
@@ -19,12 +19,9 @@ export interface CacheInstance {
   engine: CacheEngine;
 }
 
-/** RedisModule options for a topology handle's environment. */
+/** RedisModule options for a topology handle's environment (any topology), with this key prefix. */
 export function redisOptions(env: Record<string, string>, keyPrefix: string): RedisModuleOptions {
-  if (env.REDIS_CLUSTER_NODES) {
-    return { mode: 'cluster', clusterNodes: parseHostPortList(env.REDIS_CLUSTER_NODES), keyPrefix };
-  }
-  return { mode: 'standalone', url: env.REDIS_URL, keyPrefix };
+  return { ...redisOptionsFromEnv(env), keyPrefix };
 }
 
 /** A fresh key prefix per test group, so groups sharing a Redis never see each other's keys. */

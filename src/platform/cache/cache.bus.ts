@@ -206,6 +206,8 @@ export class CacheBus {
         await this.publish({ e: this.epoch });
       } else {
         this.adopt(Number((await this.redis.get(this.keys.epoch)) ?? 0));
+        // Whatever L1 gathered before the first subscription may have missed invalidations.
+        this.listener.epoch(this.epoch);
       }
       if (this.state !== 'syncing') return;
       this.dirty = false;

@@ -1,4 +1,4 @@
-import { HttpException, Logger } from '@nestjs/common';
+import { HttpException, Logger, StreamableFile } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { CacheStats } from './cache.stats.js';
 import type { CacheStore, Found, ResolvedEntryOptions } from './cache.store.js';
@@ -156,8 +156,17 @@ export class CacheLoader {
     }
   }
 
-  /** JSON text of a value; undefined when it cannot be cached (undefined, BigInt, cycles). */
+  /** JSON text of a value; undefined when it cannot be cached (undefined, BigInt, cycles, bytes, streams). */
   serialize(value: unknown): string | undefined {
+    if (
+      value instanceof Uint8Array ||
+      value instanceof StreamableFile ||
+      (value !== null &&
+        typeof value === 'object' &&
+        typeof (value as { pipe?: unknown }).pipe === 'function')
+    ) {
+      return undefined;
+    }
     try {
       return JSON.stringify(value);
     } catch (err) {
