@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { CacheEngine } from './cache.engine.js';
 import type { CacheEvictContext, CacheEvictOptions } from './cache.decorators.js';
 import { CacheError } from './cache.errors.js';
-import { isClientError, type Flight } from './cache.loader.js';
+import type { Flight } from './cache.loader.js';
+import { CacheRefresher } from './cache.refresher.js';
 import { safeJsonParse } from './cache.safe-json.js';
 import type { ResolvedEntryOptions } from './cache.store.js';
 import type { CacheEntryOptions, CacheKey, CacheResult, CacheStatus } from './cache.types.js';
@@ -18,11 +19,12 @@ import type { CacheEntryOptions, CacheKey, CacheResult, CacheStatus } from './ca
  */
 @Injectable()
 export class CacheService {
-  private readonly logger = new Logger('Cache');
   private readonly flights = new Map<string, Promise<Flight>>();
-  private readonly refreshing = new Set<string>();
+  private readonly refresher: CacheRefresher;
 
-  constructor(private readonly engine: CacheEngine) {}
+  constructor(private readonly engine: CacheEngine) {
+    this.refresher = new CacheRefresher(engine.store, engine.loads, (key) => this.deleteFull([key]));
+  }
 
   /** The value of `key`, loading it with `loader` on a miss. */
   async getOrSet<T>(key: CacheKey, loader: () => Promise<T> | T, options?: CacheEntryOptions): Promise<T> {
@@ -43,26 +45,26 @@ export class CacheService {
       stats.answer(opts.namespace, 'BYPASS');
       return { value, status: 'BYPASS' };
     }
-    const key_ = store.keys.entry(opts.namespace, key);
+    const redisKey = store.keys.entry(opts.namespace, key);
     if (opts.l1) {
-      const local = store.readL1(key_);
+      const local = store.readL1(redisKey);
       if (local?.state === 'fresh')
-        return this.answer(key_, opts, { payload: local.payload, status: 'HIT', tier: 'l1' }, load);
+        return this.answer(redisKey, opts, { payload: local.payload, status: 'HIT', tier: 'l1' }, load);
       if (local?.state === 'stale') {
-        this.refresh(key_, load, opts);
-        return this.answer(key_, opts, { payload: local.payload, status: 'STALE', tier: 'l1' }, load);
+        this.refresher.refresh(redisKey, load, opts);
+        return this.answer(redisKey, opts, { payload: local.payload, status: 'STALE', tier: 'l1' }, load);
       }
     }
-    let flight = this.flights.get(key_);
+    let flight = this.flights.get(redisKey);
     const leader = !flight;
     if (!flight) {
-      flight = this.resolveRemote(key_, load, opts).finally(() => this.flights.delete(key_));
-      this.flights.set(key_, flight);
+      flight = this.resolveRemote(redisKey, load, opts).finally(() => this.flights.delete(redisKey));
+      this.flights.set(redisKey, flight);
     }
     const result = await flight;
     // Requests coalesced onto another's load got the value without a miss of their own.
     const status: CacheStatus = !leader && result.status === 'MISS' ? 'HIT' : result.status;
-    return this.answer(key_, opts, { ...result, status, tier: leader ? result.tier : 'l1' }, load);
+    return this.answer(redisKey, opts, { ...result, status, tier: leader ? result.tier : 'l1' }, load);
   }
 
   /** The servable value of `key` (fresh or within grace), or undefined. */
@@ -73,15 +75,15 @@ export class CacheService {
     const { store, loads } = this.engine;
     const opts = this.engine.resolve(options);
     if (!this.engine.enabled) return undefined;
-    const key_ = store.keys.entry(opts.namespace, key);
+    const redisKey = store.keys.entry(opts.namespace, key);
     const mark = store.log.mark();
-    const local = opts.l1 ? store.readL1(key_) : undefined;
+    const local = opts.l1 ? store.readL1(redisKey) : undefined;
     if (local) return safeJsonParse(local.payload!) as T;
     if (!store.trusted) return undefined;
     try {
-      const found = await store.readL2(key_);
+      const found = await store.readL2(redisKey);
       if (found.state === 'absent') return undefined;
-      store.storeL1(key_, found.meta!, found.payload!, mark, opts);
+      store.storeL1(redisKey, found.meta!, found.payload!, mark, opts);
       return safeJsonParse(found.payload!) as T;
     } catch (err) {
       if (err instanceof SyntaxError) return undefined;
@@ -96,19 +98,19 @@ export class CacheService {
     const opts = this.engine.resolve(options);
     const payload = loads.serialize(value);
     if (payload === undefined) throw new CacheError('CACHE_UNSERIALIZABLE', 'value cannot be stored as JSON');
-    const key_ = store.keys.entry(opts.namespace, key);
-    store.keysInvalidated([key_]);
+    const redisKey = store.keys.entry(opts.namespace, key);
+    store.keysInvalidated([redisKey]);
     const mark = store.log.mark();
     if (!store.trusted) {
-      store.storeL1(key_, store.localMeta(opts), payload, mark, opts);
+      store.storeL1(redisKey, store.localMeta(opts), payload, mark, opts);
       store.bus.markDirty();
       return;
     }
     try {
-      const meta = await store.write(key_, payload, opts, await store.tags.current(opts.tags));
-      await store.bus.publish({ k: [key_] });
+      const meta = await store.write(redisKey, payload, opts, await store.tags.current(opts.tags));
+      await store.bus.publish({ k: [redisKey] });
       loads.redisOk();
-      store.storeL1(key_, meta, payload, mark, opts);
+      store.storeL1(redisKey, meta, payload, mark, opts);
     } catch (err) {
       loads.redisFailed(err);
       store.bus.markDirty();
@@ -195,31 +197,8 @@ export class CacheService {
     }
     if (found.state === 'absent') return loads.loadShared(key, load, opts, found.version, mark);
     store.storeL1(key, found.meta!, found.payload!, mark, opts);
-    if (found.state === 'stale') this.refresh(key, load, opts);
+    if (found.state === 'stale') this.refresher.refresh(key, load, opts);
     return { payload: found.payload, status: found.state === 'fresh' ? 'HIT' : 'STALE', tier: 'l2' };
-  }
-
-  /** Stale-while-revalidate: one background refresh per key here, and only where the lock is won. */
-  private refresh(key: string, load: () => Promise<unknown>, opts: ResolvedEntryOptions): void {
-    const { store, loads } = this.engine;
-    if (this.refreshing.has(key)) return;
-    this.refreshing.add(key);
-    const run = async () => {
-      const mark = store.log.mark();
-      if (!store.trusted) return void (await loads.loadLocal(key, load, opts, mark));
-      const found = await store.readL2(key);
-      if (found.state === 'fresh') return store.storeL1(key, found.meta!, found.payload!, mark, opts);
-      const token = `r${mark}.${Math.random().toString(36).slice(2)}`;
-      const turn = await store.lock(key, token);
-      if (turn.acquired) await loads.loadAndFill(key, load, opts, turn.version, token, mark);
-    };
-    run()
-      .catch((err: unknown) => {
-        // The source says the value is gone: stop serving it stale.
-        if (isClientError(err)) return this.deleteFull([key]);
-        this.logger.debug(`background refresh of ${key} failed: ${(err as Error).message}`);
-      })
-      .finally(() => this.refreshing.delete(key));
   }
 
   private async answer<T>(
