@@ -48,7 +48,44 @@ export const scenarios = [
     path: '/bench/locked/x',
     requests: [{ setupRequest: (req) => ({ ...req, path: `/bench/locked/${freshKey()}` }) }],
   },
+  // --- cache (issue 6): an L1 hit costs 0 Redis calls, an L2 hit 1 GET. The L2 scenario spreads over
+  // 1,000 warmed keys: on one hot key, concurrent requests would share one GET (in-process coalescing).
+  { scenario: 'cached-l1', path: '/bench/cached', setup: (baseUrl) => warm(baseUrl, ['/bench/cached']) },
+  {
+    scenario: 'cached-l2',
+    path: '/bench/cached-l2?k=1',
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          path: `/bench/cached-l2?k=${1 + Math.floor(Math.random() * L2_KEYS)}`,
+        }),
+      },
+    ],
+    setup: (baseUrl) =>
+      warm(
+        baseUrl,
+        Array.from({ length: L2_KEYS }, (_, i) => `/bench/cached-l2?k=${i + 1}`),
+      ),
+  },
+  // --- end cache ---
 ];
+
+/** Keys of the L2 scenario. */
+const L2_KEYS = 1000;
+
+/** One request per path (50 at a time), so the scenario measures hits only. */
+async function warm(baseUrl, paths) {
+  for (let i = 0; i < paths.length; i += 50) {
+    await Promise.all(
+      paths.slice(i, i + 50).map(async (path) => {
+        const res = await fetch(`${baseUrl}${path}`);
+        if (res.status !== 200) throw new Error(`cache bench setup: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }),
+    );
+  }
+}
 
 /** A fresh UUID per request (first-call scenarios). */
 export const freshKey = () => randomUUID();

@@ -23,6 +23,10 @@ import { PaymentsModule } from './features/payments/payments.module.js';
 import { lockConfig } from './config/app.config.js';
 import { LockModule } from './platform/lock/index.js';
 import { BookingsModule } from './features/bookings/bookings.module.js';
+// --- cache (issue 6) ---
+import { cacheConfig } from './config/app.config.js';
+import { CacheModule } from './platform/cache/index.js';
+import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -62,9 +66,16 @@ import { BookingsModule } from './features/bookings/bookings.module.js';
       inject: [lockConfig.KEY],
       useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
     }),
+    // --- cache (issue 6) ---
+    CacheModule.forRootAsync({
+      imports: [ConfigModule.forFeature(cacheConfig)],
+      inject: [cacheConfig.KEY],
+      useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
+    }),
     // Feature modules.
     PaymentsModule,
     BookingsModule,
+    CatalogueModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

@@ -96,3 +96,16 @@ export const lockConfig = registerAs('lock', () => {
   return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
 });
 // --- end lock ---
+
+// --- cache (CacheModule, issue 6) ---
+/** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
+export const cacheConfig = registerAs('cache', () => {
+  const e = env();
+  const maxEntries = e.CACHE_L1_MAX_ENTRIES ?? 10_000;
+  return {
+    enabled: e.CACHE_ENABLED !== '0',
+    l1:
+      maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: (e.CACHE_L1_MAX_MB ?? 64) * 1024 * 1024 },
+  };
+});
+// --- end cache ---

@@ -188,6 +188,26 @@ export class EnvironmentVariables {
   @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   TEST_DISABLE_LOCKS?: string;
   // --- end lock ---
+
+  // --- cache (CacheModule, issue 6) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'CACHE_ENABLED must be 0 or 1' })
+  CACHE_ENABLED?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  @Min(0, { message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  @Max(10_000_000, { message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  CACHE_L1_MAX_ENTRIES?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  @Min(1, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  @Max(65536, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  CACHE_L1_MAX_MB?: number;
+  // --- end cache ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

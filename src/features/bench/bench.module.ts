@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BenchCachedController } from './bench-cached.controller.js';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 import { BenchLockedController } from './bench-locked.controller.js';
@@ -14,6 +15,7 @@ import { BenchThrottledController } from './bench-throttled.controller.js';
     BenchIdempotentController,
     BenchLockedController,
     BenchThrottledController,
+    BenchCachedController,
   ],
 })
 export class BenchModule {}
