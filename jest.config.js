@@ -11,10 +11,18 @@ const swc = [
   },
 ];
 
+// @nestjs/throttler (CommonJS requiring ES-module-only Nest) goes through a bridge: test/support/throttler-bridge.ts.
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^@nestjs/throttler$': '<rootDir>/test/support/throttler-bridge.ts',
+  },
+  transform: {
+    '^.+\\.ts$': swc,
+    '/@nestjs/throttler/dist/.+\\.js$': '<rootDir>/test/support/throttler-bridge.transform.cjs',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
   testEnvironment: 'node',
 };
 

@@ -2,12 +2,19 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { databaseConfig, httpConfig, idempotencyConfig, redisConfig } from './config/app.config.js';
+import {
+  databaseConfig,
+  httpConfig,
+  idempotencyConfig,
+  rateLimitConfig,
+  redisConfig,
+} from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
+import { RateLimitModule } from './platform/rate-limit/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
@@ -16,6 +23,10 @@ import { PaymentsModule } from './features/payments/payments.module.js';
 import { lockConfig } from './config/app.config.js';
 import { LockModule } from './platform/lock/index.js';
 import { BookingsModule } from './features/bookings/bookings.module.js';
+// --- cache (issue 6) ---
+import { cacheConfig } from './config/app.config.js';
+import { CacheModule } from './platform/cache/index.js';
+import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 // --- data-structure features (issue 8) ---
 import { datastructsConfig } from './config/app.config.js';
 import { PubSubModule } from './platform/pubsub/index.js';
@@ -33,7 +44,7 @@ import { EventsModule } from './features/events/events.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig],
+      load: [httpConfig, redisConfig, databaseConfig, rateLimitConfig, idempotencyConfig],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -48,6 +59,12 @@ import { EventsModule } from './features/events/events.module.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    // rate limit: global guard, policies from RATE_LIMIT_*; probe routes only for tests
+    RateLimitModule.forRootAsync({
+      inject: [rateLimitConfig.KEY],
+      useFactory: (rl: ConfigType<typeof rateLimitConfig>) => rl,
+      probeRoutes: process.env.RATE_LIMIT_PROBE_ROUTES === '1',
+    }),
     MetricsModule,
     IdempotencyModule.forRootAsync({
       inject: [idempotencyConfig.KEY],
@@ -58,6 +75,12 @@ import { EventsModule } from './features/events/events.module.js';
       imports: [ConfigModule.forFeature(lockConfig)],
       inject: [lockConfig.KEY],
       useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
+    }),
+    // --- cache (issue 6) ---
+    CacheModule.forRootAsync({
+      imports: [ConfigModule.forFeature(cacheConfig)],
+      inject: [cacheConfig.KEY],
+      useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
     // --- data-structure features (issue 8): pub/sub and flags are global, then the features ---
     PubSubModule.forRoot({}),
@@ -72,6 +95,7 @@ import { EventsModule } from './features/events/events.module.js';
     // Feature modules.
     PaymentsModule,
     BookingsModule,
+    CatalogueModule,
     AnalyticsModule,
     LeaderboardsModule,
     UploadsModule,

@@ -33,7 +33,7 @@ export async function startGroup(
     REDIS_KEY_PREFIX: prefix,
     DATABASE_URL: await createTestDatabase(),
     ADMIN_TOKEN,
-    // The global rate limiter (another branch) must stay out of the way of these bursts.
+    // The rate limiter must stay out of the way of these bursts (a spec may lower RATE_LIMIT_UPLOAD).
     RATE_LIMIT_DEFAULT: '1000000/60s',
     RATE_LIMIT_UPLOAD: '1000000/60s',
     ...env,

@@ -49,7 +49,12 @@ describeEachTopology(
       group = await startGroup(
         redis(),
         2,
-        { UPLOAD_SESSION_TTL_SECONDS: String(TTL_S), EVENTS_HEARTBEAT_MS: '300' },
+        // Uploads: 40 per minute, shared by both processes (this spec creates about 30 before its limit test).
+        {
+          UPLOAD_SESSION_TTL_SECONDS: String(TTL_S),
+          EVENTS_HEARTBEAT_MS: '300',
+          RATE_LIMIT_UPLOAD: '40/60s',
+        },
         [{ FLAGS_RESYNC_INTERVAL_MS: '3600000' }, { FLAGS_RESYNC_INTERVAL_MS: '500' }],
       );
       [a, b] = group.apps as [AppHandle, AppHandle];
@@ -365,6 +370,27 @@ describeEachTopology(
       expect((await call(a, 'GET', '/leaderboards/weekly')).body.total).toBe(0);
       expect((await call(a, 'GET', '/flags/f1')).status).toBe(404);
       console.log(`[bad input ${topology}] ${bad.length} bad requests over 11 routes: all 400 problem+json`);
+    });
+
+    it('POST /uploads/sessions is held to the upload rate-limit policy, one budget across both processes', async () => {
+      const body = { fileName: 'a.txt', size: 1, contentType: 'text/plain' };
+      const first = await call(a, 'POST', '/uploads/sessions', body);
+      expect(first.status).toBe(201);
+      expect(first.headers.get('ratelimit-policy')).toContain('"upload";q=40;w=60');
+      let last = first;
+      let created = 1;
+      while (created <= 40) {
+        last = await call(created % 2 ? b : a, 'POST', '/uploads/sessions', body);
+        if (last.status !== 201) break;
+        created++;
+      }
+      expect(last.status).toBe(429);
+      expect(last.type).toMatch(/^application\/problem\+json/);
+      expect(last.body.type).toBe('quota-exceeded');
+      expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Only this route: reading a session is not limited by the upload policy.
+      expect((await call(b, 'GET', `/uploads/sessions/${first.body.sessionId as string}`)).status).toBe(200);
+      console.log(`[uploads ${topology}] 429 quota-exceeded once the shared budget of 40 was spent`);
     });
 
     if (topology === 'standalone') {

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseIntercept
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ProblemException } from '../../platform/http/index.js';
+import { RateLimit } from '../../platform/rate-limit/index.js';
 import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
 import {
   CreateUploadSessionDto,
@@ -23,9 +24,9 @@ const notFound = (id: string) =>
 export class UploadsController {
   constructor(private readonly uploads: UploadsService) {}
 
-  /** Opens a session (one SET EX NX). */
+  /** Opens a session (one SET EX NX), within the `upload` rate-limit policy. */
   @Post()
-  // TODO(rate-limit): add @RateLimit('upload') once RateLimitModule (branch ratelimit) is on main.
+  @RateLimit('upload') // RATE_LIMIT_UPLOAD, default 20/60s per principal or IP, shared by every instance
   @ApiCreatedResponse({ type: UploadSessionCreatedDto })
   async create(
     @Body() dto: CreateUploadSessionDto,
