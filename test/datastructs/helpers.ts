@@ -165,6 +165,19 @@ export async function blast(
   return count / ((performance.now() - started) / 1000);
 }
 
+/**
+ * Script calls the rest of the request pipeline makes per request (the global rate-limit policy is one
+ * EVALSHA today), measured on `GET /flags`, a route that itself never touches Redis. Round-trip checks
+ * subtract it, so they count what a feature does, whatever the limiter costs.
+ */
+export async function pipelineScriptsPerRequest(apps: AppHandle[], nodes: Redis[]): Promise<number> {
+  const before = await commandCalls(nodes);
+  for (let i = 0; i < 50; i++) await call(apps[i % apps.length]!, 'GET', '/flags');
+  const perRequest = ((await commandCalls(nodes)).evalsha ?? 0) - (before.evalsha ?? 0);
+  if (perRequest % 50 !== 0) throw new Error(`pipeline scripts: ${perRequest} over 50 requests`);
+  return perRequest / 50;
+}
+
 /** Direct test clients: a closing socket is destroyed at once, not after ioredis' 2 s grace timer. */
 const DIRECT = { disconnectTimeout: 0 };
 
