@@ -6,7 +6,7 @@ const QUIT_TIMEOUT_MS = 1_000;
 
 /**
  * BullMQ's own Redis connections, made by RedisConnection's factory with purpose `bullmq`
- * (`maxRetriesPerRequest: null`, offline queue on; a Cluster client on Cluster). One `producer`
+ * (`maxRetriesPerRequest: null`; a Cluster client on Cluster). One `producer`
  * connection is shared by every Queue; one `worker` connection is shared by the workers of this process
  * for their non-blocking commands, and BullMQ duplicates it once per worker for the blocking fetch (those
  * duplicates BullMQ owns and closes). The request-path client is never used: its fail-fast options would
@@ -21,7 +21,13 @@ export class QueueConnections implements OnApplicationShutdown {
   private closed = false;
 
   constructor(redis: RedisConnection) {
-    this.producer = this.track(redis.factory.create('bullmq'), 'producer');
+    // The producer fails fast while disconnected (no offline queue, no re-sending of commands cut off by a
+    // disconnect): an enqueue answered 503 must not be carried out later, behind the client's back. A command
+    // Redis ran before the connection dropped is the one case left where a 503'd job still exists.
+    this.producer = this.track(
+      redis.factory.create('bullmq', { enableOfflineQueue: false, autoResendUnfulfilledCommands: false }),
+      'producer',
+    );
     this.factory = () => redis.factory.create('bullmq');
   }
 
