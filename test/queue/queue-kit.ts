@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppHandle } from '../support/app-process.js';
 import type { TopologyHandle } from '../support/topologies.js';
+import { waitUntil } from '../support/wait.js';
 
 /** The admin token of the queue specs' apps. */
 export const ADMIN_TOKEN = 'queue-spec-admin-token-0123456789';
@@ -139,4 +140,52 @@ export async function pool<T, R>(
     }),
   );
   return results;
+}
+
+/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into rows of fields. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+/** Polls GET `path` until `done(answer)`; returns the last answer. */
+export function pollUntil(
+  app: AppHandle,
+  path: string,
+  done: (a: Answer) => boolean,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<Answer> {
+  let last: Answer | undefined;
+  return waitUntil(
+    async () => {
+      last = await call(app, 'GET', path, undefined, headers);
+      return done(last) && last;
+    },
+    { timeoutMs, intervalMs: 50, message: () => `GET ${path}: last answer ${last?.status} ${last?.text}` },
+  );
 }
