@@ -37,6 +37,9 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
+  // --- queue (issue 7): one enqueue = 1 Lua call (BullMQ's addStandardJob); nothing processes this queue ---
+  { scenario: 'queue-enqueue', method: 'POST', path: '/bench/enqueue' },
+  // --- end queue ---
 ];
 
 /** A fresh UUID per request (first-call scenarios). */

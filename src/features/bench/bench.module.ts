@@ -1,12 +1,19 @@
 import { Module } from '@nestjs/common';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
+// --- queue (issue 7) ---
+import { QueueModule } from '../../platform/queue/index.js';
+import { BENCH_E2E_QUEUE, BENCH_QUEUE, BenchQueueController } from './bench-queue.controller.js';
+import { BenchQueueProcessor } from './bench-queue.processor.js';
+// --- end queue ---
 
 /**
  * Routes for `npm run bench`, mounted only with BENCH_ROUTES=1; each is guarded only by its own
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
-  controllers: [BenchPlainController, BenchIdempotentController],
+  imports: [QueueModule.registerQueue(BENCH_QUEUE, BENCH_E2E_QUEUE)], // queue (issue 7)
+  controllers: [BenchPlainController, BenchIdempotentController, BenchQueueController],
+  providers: [BenchQueueProcessor], // queue (issue 7)
 })
 export class BenchModule {}
