@@ -8,6 +8,9 @@ const REPLAY_KEY = `bench-replay-${randomUUID()}`;
 /** @type {{ scenario: string, method?: string, path: string, headers?: Record<string,string>, body?: string, requests?: object[], setup?: (baseUrl: string) => Promise<void> }[]} */
 export const scenarios = [
   { scenario: 'plain', path: '/bench/plain' },
+  // rate limit: one policy, then four policies (still one Redis call per request)
+  { scenario: 'throttled', path: '/bench/throttled' },
+  { scenario: 'throttled-multi', path: '/bench/throttled-multi' },
   // --- idempotency (issue 5): first call = claim + complete (2 Redis calls), replay = 1 claim ---
   {
     scenario: 'idempotent-first',
@@ -37,10 +40,55 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
+  // lock (issue 3): @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
+  // (Lua calls/req = 2; redis calls/req also counts the 5 commands run inside the two scripts).
+  {
+    scenario: 'locked',
+    method: 'POST',
+    path: '/bench/locked/x',
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/bench/locked/${freshKey()}` }) }],
+  },
+  // --- cache (issue 6): an L1 hit costs 0 Redis calls, an L2 hit 1 GET. The L2 scenario spreads over
+  // 1,000 warmed keys: on one hot key, concurrent requests would share one GET (in-process coalescing).
+  { scenario: 'cached-l1', path: '/bench/cached', setup: (baseUrl) => warm(baseUrl, ['/bench/cached']) },
+  {
+    scenario: 'cached-l2',
+    path: '/bench/cached-l2?k=1',
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          path: `/bench/cached-l2?k=${1 + Math.floor(Math.random() * L2_KEYS)}`,
+        }),
+      },
+    ],
+    setup: (baseUrl) =>
+      warm(
+        baseUrl,
+        Array.from({ length: L2_KEYS }, (_, i) => `/bench/cached-l2?k=${i + 1}`),
+      ),
+  },
+  // --- end cache ---
   // --- queue (issue 7): one enqueue = 1 Lua call (BullMQ's addStandardJob); nothing processes this queue ---
   { scenario: 'queue-enqueue', method: 'POST', path: '/bench/enqueue' },
   // --- end queue ---
 ];
+
+/** Keys of the L2 scenario. */
+const L2_KEYS = 1000;
+
+/** One request per path (50 at a time), so the scenario measures hits only. */
+async function warm(baseUrl, paths) {
+  for (let i = 0; i < paths.length; i += 50) {
+    await Promise.all(
+      paths.slice(i, i + 50).map(async (path) => {
+        const res = await fetch(`${baseUrl}${path}`);
+        if (res.status !== 200) throw new Error(`cache bench setup: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }),
+    );
+  }
+}
 
 /** A fresh UUID per request (first-call scenarios). */
 export const freshKey = () => randomUUID();

@@ -8,6 +8,7 @@ import {
   idempotencyConfig,
   jobsConfig,
   queueConfig,
+  rateLimitConfig,
   redisConfig,
 } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
@@ -15,10 +16,19 @@ import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
 import { RedisModule } from './platform/redis/index.js';
+import { RateLimitModule } from './platform/rate-limit/index.js';
 import { MetricsModule } from './platform/metrics/index.js';
 import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
+// --- lock (issue 3) ---
+import { lockConfig } from './config/app.config.js';
+import { LockModule } from './platform/lock/index.js';
+import { BookingsModule } from './features/bookings/bookings.module.js';
+// --- cache (issue 6) ---
+import { cacheConfig } from './config/app.config.js';
+import { CacheModule } from './platform/cache/index.js';
+import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 // --- queue (issue 7) ---
 import { QueueModule } from './platform/queue/index.js';
 import { QueueDashboardModule } from './platform/queue/dashboard/queue-dashboard.module.js';
@@ -33,7 +43,15 @@ import { WebhooksModule } from './features/webhooks/webhooks.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, idempotencyConfig, queueConfig, jobsConfig],
+      load: [
+        httpConfig,
+        redisConfig,
+        databaseConfig,
+        rateLimitConfig,
+        idempotencyConfig,
+        queueConfig,
+        jobsConfig,
+      ],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -48,10 +66,28 @@ import { WebhooksModule } from './features/webhooks/webhooks.module.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    // rate limit: global guard, policies from RATE_LIMIT_*; probe routes only for tests
+    RateLimitModule.forRootAsync({
+      inject: [rateLimitConfig.KEY],
+      useFactory: (rl: ConfigType<typeof rateLimitConfig>) => rl,
+      probeRoutes: process.env.RATE_LIMIT_PROBE_ROUTES === '1',
+    }),
     MetricsModule,
     IdempotencyModule.forRootAsync({
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
+    }),
+    // --- lock (issue 3) ---
+    LockModule.forRootAsync({
+      imports: [ConfigModule.forFeature(lockConfig)],
+      inject: [lockConfig.KEY],
+      useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
+    }),
+    // --- cache (issue 6) ---
+    CacheModule.forRootAsync({
+      imports: [ConfigModule.forFeature(cacheConfig)],
+      inject: [cacheConfig.KEY],
+      useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
     // --- queue (issue 7) ---
     QueueModule.forRootAsync({
@@ -62,6 +98,8 @@ import { WebhooksModule } from './features/webhooks/webhooks.module.js';
     // --- end queue ---
     // Feature modules.
     PaymentsModule,
+    BookingsModule,
+    CatalogueModule,
     // --- queue (issue 7) ---
     NotificationsModule,
     ExportsModule,

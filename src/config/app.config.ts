@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { validateEnv, type EnvironmentVariables } from './env.schema.js';
+import { policiesFromEnv } from '../platform/rate-limit/rate-limit.policies.js';
 
 /** Parses `host:port,host:port` (IPv6 hosts in brackets) into address objects. */
 export function parseHostPortList(list: string): { host: string; port: number }[] {
@@ -64,6 +65,19 @@ export const databaseConfig = registerAs('database', () => {
   return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
 });
 
+/** Rate-limit policies (`RATE_LIMIT_DEFAULT`, `RATE_LIMIT_<NAME>`) and the Redis time budget. */
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  const e = env();
+  // Bench mode has no global limit: each bench route is guarded only by its own decorator.
+  const bench = e.BENCH_ROUTES === '1';
+  return {
+    policies: policiesFromEnv(process.env).map((p) =>
+      p.name === 'default' && bench ? { ...p, global: false } : p,
+    ),
+    redisBudgetMs: e.RATE_LIMIT_REDIS_BUDGET_MS ?? 200,
+  };
+});
+
 // --- idempotency (issue 5) ---
 /** IdempotencyModule settings: the in-progress lease and the crash-test hooks (only when NODE_ENV=test). */
 export const idempotencyConfig = registerAs('idempotency', () => {
@@ -75,6 +89,26 @@ export const idempotencyConfig = registerAs('idempotency', () => {
 });
 // --- end idempotency ---
 
+// --- lock (issue 3) ---
+/** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
+export const lockConfig = registerAs('lock', () => {
+  const e = env();
+  return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
+});
+// --- end lock ---
+
+// --- cache (CacheModule, issue 6) ---
+/** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
+export const cacheConfig = registerAs('cache', () => {
+  const e = env();
+  const maxEntries = e.CACHE_L1_MAX_ENTRIES ?? 10_000;
+  return {
+    enabled: e.CACHE_ENABLED !== '0',
+    l1:
+      maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: (e.CACHE_L1_MAX_MB ?? 64) * 1024 * 1024 },
+  };
+});
+// --- end cache ---
 // --- queue (issue 7) ---
 /** QueueModule settings (QueueModuleOptions): workers, locks, retries, retention, shutdown, health thresholds. */
 export const queueConfig = registerAs('queue', () => {

@@ -11,6 +11,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { POLICY_SETTING } from '../platform/rate-limit/rate-limit.policies.js';
 
 const HOST_PORT_LIST =
   /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}(,(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5})*$/;
@@ -18,6 +19,9 @@ const RATE = /^\d+\/\d+(ms|s|m|h)$/;
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const policyMessage = (name: string, example: string) =>
+  `${name} must look like ${example} (limit/window with ms, s, m or h), optionally followed by ` +
+  ',sliding-window|fixed-window|token-bucket and ,fail-open|fail-closed';
 
 // --- queue (issue 7) ---
 /** An optional integer variable from `min` to `max`, with the one-line message naming it. */
@@ -148,6 +152,39 @@ export class EnvironmentVariables {
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
 
+  // --- rate limit (RateLimitModule): RATE_LIMIT_<NAME> overrides a named policy ---
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_UPLOAD', '20/60s') })
+  RATE_LIMIT_UPLOAD?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_EXPORT', '5/60s') })
+  RATE_LIMIT_EXPORT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_MESSAGE', '30/60s') })
+  RATE_LIMIT_MESSAGE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(POLICY_SETTING, { message: policyMessage('RATE_LIMIT_LOGIN', '5/60s') })
+  RATE_LIMIT_LOGIN?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'RATE_LIMIT_REDIS_BUDGET_MS must be an integer from 5 to 5000' })
+  @Min(5, { message: 'RATE_LIMIT_REDIS_BUDGET_MS must be an integer from 5 to 5000' })
+  @Max(5000, { message: 'RATE_LIMIT_REDIS_BUDGET_MS must be an integer from 5 to 5000' })
+  RATE_LIMIT_REDIS_BUDGET_MS?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'RATE_LIMIT_PROBE_ROUTES must be 0 or 1 (1 mounts test-only routes)' })
+  RATE_LIMIT_PROBE_ROUTES?: string;
+  // --- end rate limit ---
+
   // --- idempotency (issue 5) ---
   @Transform(toInt)
   @IsOptional()
@@ -160,6 +197,32 @@ export class EnvironmentVariables {
   @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   IDEMPOTENCY_TEST_HOOKS?: string;
   // --- end idempotency ---
+
+  // --- lock (issue 3) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
+  TEST_DISABLE_LOCKS?: string;
+  // --- end lock ---
+
+  // --- cache (CacheModule, issue 6) ---
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'CACHE_ENABLED must be 0 or 1' })
+  CACHE_ENABLED?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  @Min(0, { message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  @Max(10_000_000, { message: 'CACHE_L1_MAX_ENTRIES must be an integer from 0 (L1 off) to 10000000' })
+  CACHE_L1_MAX_ENTRIES?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  @Min(1, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  @Max(65536, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
+  CACHE_L1_MAX_MB?: number;
+  // --- end cache ---
 
   // --- queue (issue 7) ---
   @QueueInt('QUEUE_WORKERS', 0, 256)

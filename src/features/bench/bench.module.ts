@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { BenchCachedController } from './bench-cached.controller.js';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
+import { BenchLockedController } from './bench-locked.controller.js';
+import { BenchThrottledController } from './bench-throttled.controller.js';
 // --- queue (issue 7) ---
 import { QueueModule } from '../../platform/queue/index.js';
 import { BENCH_E2E_QUEUE, BENCH_QUEUE, BenchQueueController } from './bench-queue.controller.js';
@@ -12,8 +15,15 @@ import { BenchQueueProcessor } from './bench-queue.processor.js';
  * decorator so a scenario measures exactly one platform feature.
  */
 @Module({
+  controllers: [
+    BenchPlainController,
+    BenchIdempotentController,
+    BenchLockedController,
+    BenchThrottledController,
+    BenchCachedController,
+    BenchQueueController, // queue (issue 7)
+  ],
   imports: [QueueModule.registerQueue(BENCH_QUEUE, BENCH_E2E_QUEUE)], // queue (issue 7)
-  controllers: [BenchPlainController, BenchIdempotentController, BenchQueueController],
   providers: [BenchQueueProcessor], // queue (issue 7)
 })
 export class BenchModule {}

@@ -1,0 +1,13 @@
+export * from './lock.backoff.js';
+export * from './lock.context.js';
+export * from './lock.decorator.js';
+export * from './lock.errors.js';
+export * from './lock.interceptor.js';
+export * from './lock.keys.js';
+export * from './lock.metadata.js';
+export * from './lock.metrics.js';
+export * from './lock.module.js';
+export * from './lock.params.js';
+export * from './lock.service.js';
+export * from './lock.types.js';
+export { LOCK_MODULE_OPTIONS } from './lock.module-definition.js';

@@ -1,0 +1,47 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { defer, lastValueFrom, type Observable } from 'rxjs';
+import { WITH_LOCK, type WithLockMetadata } from './lock.metadata.js';
+import { REQUEST_LOCK } from './lock.params.js';
+import { LockService } from './lock.service.js';
+
+/**
+ * Behaviour of `@WithLock` on routes: resolves the key from the request (params, query, raw body),
+ * runs the handler inside `LockService.using` and leaves the held lock on the request for
+ * `@FencingToken()`. Errors from the lock (409 lock-busy, 503, 400 for a bad key part) stop the request
+ * before the handler.
+ */
+@Injectable()
+export class LockInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly locks: LockService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const metadata = this.reflector.getAllAndOverride<WithLockMetadata | undefined>(WITH_LOCK, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!metadata || context.getType() !== 'http') return next.handle();
+    const req = context.switchToHttp().getRequest<Request & { [REQUEST_LOCK]?: unknown }>();
+    // @WithLock on both the class and the method registers this interceptor twice: lock once.
+    if (req[REQUEST_LOCK]) return next.handle();
+    return defer(() => {
+      const parts = metadata.resolve({
+        params: req.params,
+        query: req.query as Record<string, unknown>,
+        body: req.body as unknown,
+      });
+      return this.locks.using(
+        parts,
+        (_signal, lock) => {
+          req[REQUEST_LOCK] = lock;
+          return lastValueFrom(next.handle(), { defaultValue: undefined });
+        },
+        metadata.options,
+      );
+    });
+  }
+}

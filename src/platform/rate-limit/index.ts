@@ -1,0 +1,10 @@
+export { SkipThrottle, Throttle } from '@nestjs/throttler';
+export * from './rate-limit.algorithms.js';
+export * from './rate-limit.decorator.js';
+export * from './rate-limit.guard.js';
+export * from './rate-limit.headers.js';
+export * from './rate-limit.module.js';
+export * from './rate-limit.policies.js';
+export * from './rate-limit.service.js';
+export * from './rate-limit.types.js';
+export { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition.js';

@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { parsePolicySetting, policiesFromEnv, RateLimitConfigError } from './rate-limit.policies.js';
+
+describe('rate-limit policies', () => {
+  it('has the built-in policies with the documented defaults', () => {
+    const byName = Object.fromEntries(
+      policiesFromEnv({}).map((p) => [p.name, [p.limit, p.windowMs, p.global]]),
+    );
+    expect(byName).toEqual({
+      default: [100, 60_000, true],
+      upload: [20, 60_000, false],
+      export: [5, 60_000, false],
+      message: [30, 60_000, false],
+      login: [5, 60_000, false],
+    });
+  });
+
+  it('overrides a policy from RATE_LIMIT_<NAME>, with algorithm and fail mode', () => {
+    const [, upload] = policiesFromEnv({ RATE_LIMIT_UPLOAD: '7/2m,token-bucket,fail-closed' });
+    expect(upload).toMatchObject({
+      limit: 7,
+      windowMs: 120_000,
+      algorithm: 'token-bucket',
+      failMode: 'closed',
+    });
+    expect(parsePolicySetting('X', '1000000/60s')).toEqual({ limit: 1_000_000, windowMs: 60_000 });
+    expect(parsePolicySetting('X', '5/500ms,fixed-window')).toMatchObject({
+      windowMs: 500,
+      algorithm: 'fixed-window',
+    });
+  });
+
+  it('rejects bad values with one line naming the variable', () => {
+    for (const bad of ['100', '0/60s', '10/0s', '10/60', '10/60s,leaky', 'ten/60s']) {
+      expect(() => parsePolicySetting('RATE_LIMIT_EXPORT', bad)).toThrow(RateLimitConfigError);
+      expect(() => parsePolicySetting('RATE_LIMIT_EXPORT', bad)).toThrow(/^RATE_LIMIT_EXPORT must look like/);
+    }
+  });
+});
