@@ -91,6 +91,8 @@ describeEachTopology(
     it('a producer-only instance (QUEUE_WORKERS=0) enqueues; the worker instance sends; status from either', async () => {
       const sent = await call(producer, 'POST', '/notifications/email', email(1), alice);
       expect(sent.status).toBe(202);
+      // The named rate-limit policy of the route (its limit is lifted for the spec).
+      expect(sent.headers.get('ratelimit-policy')).toContain('"message";q=1000000;w=60');
       const jobId = String(sent.json.jobId);
       expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
       const done = await pollUntil(
@@ -186,6 +188,7 @@ describeEachTopology(
       const run = async (entity: string, format: string): Promise<Answer> => {
         const created = await call(producer, 'POST', '/exports', { entity, format }, alice);
         expect(created.status).toBe(202);
+        expect(created.headers.get('ratelimit-policy')).toContain('"export";q=1000000;w=60');
         const id = String(created.json.jobId);
         const status = await pollUntil(
           producer,

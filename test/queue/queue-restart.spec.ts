@@ -21,10 +21,11 @@ async function fsyncAlways(redis: TopologyHandle): Promise<void> {
   }
 }
 
-/** Crash (standalone) or restart (Cluster) the deployment. */
-async function bounce(redis: TopologyHandle): Promise<void> {
+/** Crash (standalone: started again once a client saw the outage) or restart (Cluster) the deployment. */
+async function bounce(redis: TopologyHandle, outageSeen: () => boolean): Promise<void> {
   if (redis.standalone) {
     await redis.standalone.kill();
+    await waitUntil(outageSeen, { timeoutMs: 5_000, message: 'no client saw Redis down' });
     await redis.standalone.start();
   } else {
     await redis.restart();
@@ -87,7 +88,8 @@ describeEachTopology(
       const ackedBefore = acked.length;
       phase = 'outage';
       const bounced = Date.now();
-      await bounce(redis());
+      const refusedBefore = refused;
+      await bounce(redis(), () => refused + errors > refusedBefore);
       const downMs = Date.now() - bounced;
       phase = 'after';
       await Promise.all(clients);

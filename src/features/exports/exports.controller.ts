@@ -17,6 +17,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { principalOf } from '../../platform/http/index.js';
 import { JobAcceptedDto, QueueProducer } from '../../platform/queue/index.js';
+import { RateLimit } from '../../platform/rate-limit/index.js';
 import { ExportFiles } from './export.files.js';
 import { CONTENT_TYPES } from './export.format.js';
 import { downloadUrlOf, EXPORTS_QUEUE, type ExportJob, type ExportResult } from './export.processor.js';
@@ -34,7 +35,7 @@ export class ExportsController {
   /** Queues an export; 503 when the queue cannot take it. */
   @Post()
   @HttpCode(202)
-  // TODO(rate-limit): @RateLimit('export') once RateLimitModule is on main.
+  @RateLimit('export')
   @ApiAcceptedResponse({ type: JobAcceptedDto })
   async create(@Body() dto: CreateExportDto, @Req() req: Request): Promise<JobAcceptedDto> {
     const principal = principalOf(req);

@@ -13,6 +13,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { principalOf } from '../../platform/http/index.js';
 import { JobAcceptedDto, QueueProducer } from '../../platform/queue/index.js';
+import { RateLimit } from '../../platform/rate-limit/index.js';
 import { EMAIL_QUEUE, type EmailJob } from './email.processor.js';
 import { EmailJobStatusDto, SendEmailDto } from './notifications.dto.js';
 
@@ -25,7 +26,7 @@ export class NotificationsController {
   /** Queues an e-mail; 503 when the queue cannot take it. */
   @Post('email')
   @HttpCode(202)
-  // TODO(rate-limit): @RateLimit('message') once RateLimitModule is on main.
+  @RateLimit('message')
   @ApiAcceptedResponse({ type: JobAcceptedDto })
   async send(@Body() dto: SendEmailDto, @Req() req: Request): Promise<JobAcceptedDto> {
     const principal = principalOf(req);
