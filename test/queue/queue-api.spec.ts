@@ -175,7 +175,7 @@ describeEachTopology(
       expect(later.json.jobId).not.toBe(first.json.jobId);
     });
 
-    it('exports payments to CSV and JSON with progress and a download; bookings without a table export empty', async () => {
+    it('exports payments to CSV and JSON with progress and a download; bookings as the table holds them (none if it is missing)', async () => {
       await db.query(
         `INSERT INTO payments (amount, currency, customer_id, checkout_url, idempotency_key) VALUES
          (100, 'usd', 'plain', 'https://x/1', $1), (250, 'eur', '=HYPERLINK("http://evil")', 'https://x/2', $2),
@@ -314,9 +314,13 @@ describeEachTopology(
         const a = String((await call(g1, 'POST', '/notifications/email', email(10))).json.jobId);
         await pollUntil(g1, `/notifications/${a}`, (r) => r.json.state === 'active');
         const stopping = g1.stop('SIGTERM', 10_000);
-        // Still serving while it drains, but no longer taking jobs: this one waits.
+        // Out of the load balancer at once, still serving while it drains, no longer taking jobs: this one waits.
+        await waitUntil(async () => (await call(g1, 'GET', '/health/live')).status === 503, {
+          message: '/health/live did not turn 503 during the drain',
+        });
         const b = await call(g1, 'POST', '/notifications/email', email(11));
         expect(b.status).toBe(202);
+        expect(await (await view.getJob(a))!.getState()).toBe('active'); // still draining
         const exit = await stopping;
         expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
         expect(await (await view.getJob(a))!.getState()).toBe('completed');

@@ -54,8 +54,7 @@ export class ExportsController {
     @Param('jobId', new ParseUUIDPipe()) jobId: string,
     @Req() req: Request,
   ): Promise<ExportStatusDto> {
-    const job = await this.job(jobId, req);
-    const state = await this.producer.state(EXPORTS_QUEUE, job);
+    const { job, state } = await this.job(jobId, req);
     const progress = typeof job.progress === 'number' ? job.progress : 0;
     return {
       state,
@@ -72,8 +71,8 @@ export class ExportsController {
     @Param('jobId', new ParseUUIDPipe()) jobId: string,
     @Req() req: Request,
   ): Promise<StreamableFile> {
-    const job = await this.job(jobId, req);
-    if ((await this.producer.state(EXPORTS_QUEUE, job)) !== 'completed') {
+    const { job, state } = await this.job(jobId, req);
+    if (state !== 'completed') {
       throw new NotFoundException(`export ${jobId} is not complete`);
     }
     const { entity, format } = job.data;
@@ -94,11 +93,15 @@ export class ExportsController {
     });
   }
 
-  private async job(jobId: string, req: Request): Promise<Job<ExportJob, ExportResult>> {
-    const job = await this.producer.getJob<ExportJob, ExportResult>(EXPORTS_QUEUE, jobId);
+  private async job(
+    jobId: string,
+    req: Request,
+  ): Promise<{ job: Job<ExportJob, ExportResult>; state: string }> {
+    const found = await this.producer.getJobWithState<ExportJob, ExportResult>(EXPORTS_QUEUE, jobId);
     // Another caller's export is as absent as an unknown one.
-    if (!job || job.data.principal !== principalOf(req))
+    if (!found || found.job.data.principal !== principalOf(req)) {
       throw new NotFoundException(`export ${jobId} not found`);
-    return job;
+    }
+    return found;
   }
 }

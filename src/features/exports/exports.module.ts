@@ -1,4 +1,4 @@
-import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { jobsConfig } from '../../config/app.config.js';
 import { DATABASE, type Database } from '../../platform/database/index.js';
@@ -36,7 +36,10 @@ export class ExportsModule implements OnModuleInit, OnModuleDestroy {
   constructor(private readonly files: ExportFiles) {}
 
   onModuleInit(): void {
-    const prune = () => void this.files.prune(FILE_MAX_AGE_MS);
+    const prune = () =>
+      void this.files
+        .prune(FILE_MAX_AGE_MS)
+        .catch((err: Error) => new Logger('Exports').warn(`pruning export files failed: ${err.message}`));
     prune();
     this.timer = setInterval(prune, 3_600_000).unref();
   }

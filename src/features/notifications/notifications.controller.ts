@@ -45,10 +45,11 @@ export class NotificationsController {
     @Param('jobId', new ParseUUIDPipe()) jobId: string,
     @Req() req: Request,
   ): Promise<EmailJobStatusDto> {
-    const job = await this.producer.getJob<EmailJob>(EMAIL_QUEUE, jobId);
-    if (!job || job.data.principal !== principalOf(req))
+    const found = await this.producer.getJobWithState<EmailJob>(EMAIL_QUEUE, jobId);
+    if (!found || found.job.data.principal !== principalOf(req)) {
       throw new NotFoundException(`job ${jobId} not found`);
-    const state = await this.producer.state(EMAIL_QUEUE, job);
+    }
+    const { job, state } = found;
     return {
       state,
       attempts: job.attemptsMade,

@@ -6,11 +6,11 @@ const QUIT_TIMEOUT_MS = 1_000;
 
 /**
  * BullMQ's own Redis connections, made by RedisConnection's factory with purpose `bullmq`
- * (`maxRetriesPerRequest: null`; a Cluster client on Cluster). One `producer`
- * connection is shared by every Queue; one `worker` connection is shared by the workers of this process
- * for their non-blocking commands, and BullMQ duplicates it once per worker for the blocking fetch (those
- * duplicates BullMQ owns and closes). The request-path client is never used: its fail-fast options would
- * break BullMQ's blocking commands and retries.
+ * (`maxRetriesPerRequest: null`; a Cluster client on Cluster). One `producer` connection is shared by every
+ * Queue and fails fast while Redis is away; one `worker` connection is shared by the workers of this
+ * process for their non-blocking commands, and BullMQ duplicates it once per worker for the blocking fetch
+ * (those duplicates BullMQ owns and closes). The request-path client is never used: its 500 ms command
+ * timeout would break BullMQ's blocking commands.
  */
 @Injectable()
 export class QueueConnections implements OnApplicationShutdown {
@@ -20,7 +20,7 @@ export class QueueConnections implements OnApplicationShutdown {
   private workerClient?: RedisClient;
   private closed = false;
 
-  constructor(redis: RedisConnection) {
+  constructor(private readonly redis: RedisConnection) {
     // The producer fails fast while disconnected (no offline queue, no re-sending of commands cut off by a
     // disconnect): an enqueue answered 503 must not be carried out later, behind the client's back. A command
     // Redis ran before the connection dropped is the one case left where a 503'd job still exists.
@@ -28,14 +28,11 @@ export class QueueConnections implements OnApplicationShutdown {
       redis.factory.create('bullmq', { enableOfflineQueue: false, autoResendUnfulfilledCommands: false }),
       'producer',
     );
-    this.factory = () => redis.factory.create('bullmq');
   }
-
-  private readonly factory: () => RedisClient;
 
   /** The workers' shared connection, created on first use (never with QUEUE_WORKERS=0). */
   worker(): RedisClient {
-    this.workerClient ??= this.track(this.factory(), 'worker');
+    this.workerClient ??= this.track(this.redis.factory.create('bullmq'), 'worker');
     return this.workerClient;
   }
 

@@ -78,9 +78,21 @@ export class QueueProducer {
     );
   }
 
-  /** The job's state (`waiting`, `active`, `completed`, `failed`, `delayed`, ...). @throws QueueUnavailableProblem */
-  state(queueName: string, job: Job): Promise<string> {
-    return this.guard(queueName, () => job.getState());
+  /**
+   * A job and its state (`waiting`, `active`, `completed`, `failed`, `delayed`, ...), or undefined. The
+   * state is read first: a job that finishes in between then shows a state no later than its data
+   * (never `completed` with 0 attempts). @throws QueueUnavailableProblem
+   */
+  async getJobWithState<D = unknown, R = unknown>(
+    queueName: string,
+    jobId: string,
+  ): Promise<{ job: Job<D, R>; state: string } | undefined> {
+    const queue = this.registry.get(queueName);
+    return this.guard(queueName, async () => {
+      const state = await queue.getJobState(jobId);
+      const job = (await queue.getJob(jobId)) as Job<D, R> | undefined;
+      return job ? { job, state } : undefined;
+    });
   }
 
   private async guard<T>(queueName: string, op: () => Promise<T>): Promise<T> {

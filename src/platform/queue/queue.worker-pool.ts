@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HealthRegistry } from '../health/health.registry.js';
 import { KeyBuilder } from '../redis/index.js';
 import { QueueConnections } from './queue.connections.js';
 import { DeadLetterQueue } from './queue.dead-letter.js';
@@ -58,6 +59,7 @@ export class QueueWorkerPool implements BeforeApplicationShutdown {
     private readonly keys: KeyBuilder,
     private readonly deadLetter: DeadLetterQueue,
     private readonly metrics: QueueMetrics,
+    private readonly health: HealthRegistry,
     @Inject(QUEUE_MODULE_OPTIONS) options: QueueModuleOptions,
   ) {
     this.options = resolveQueueOptions(options);
@@ -146,6 +148,8 @@ export class QueueWorkerPool implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // This hook can run before HealthRegistry's own: /health/live must turn 503 now, not after the drain.
+    this.health.shuttingDown = true;
     await this.drain();
   }
 
