@@ -22,6 +22,7 @@ const FAMILIES = {
   lock: ['lock_acquisitions_total', 'lock_acquire_wait_seconds', 'lock_contended_total', 'lock_lost_total'],
   rateLimit: ['rate_limit_decisions_total'],
   idempotency: ['idempotency_requests_total'],
+  queue: ['queue_jobs', 'queue_jobs_completed_total', 'queue_jobs_failed_total'],
 };
 
 interface Family {
