@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { scenarios } from './scenarios.mjs';
+import { queueLatency } from './queue.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -108,6 +109,7 @@ const app = spawn(process.execPath, [join(root, 'dist/main.js')], {
     DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
     DATA_DIR: join(work, 'data'),
     LOG_LEVEL: 'warn',
+    EMAIL_TRANSPORT: 'log', // queue (issue 7): production would otherwise require SMTP_URL
     // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
     ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),
   },
@@ -207,6 +209,11 @@ try {
       `| ${l.scenario} | ${l.rps} | ${l.p50_ms} | ${l.p99_ms} | ${l.non2xx} | ${l.redis_calls_per_request} | ${l.redis_scripts_per_request} | ${l.redis_commands_per_request} | ${l.app_cpu_us_per_request} | ${l.ratio_to_plain} |`,
     );
   }
+  // --- queue (issue 7): end-to-end latency at a fixed rate (bench/queue.mjs) ---
+  if (!ONLY || ONLY.includes('queue-e2e-latency')) {
+    console.log(JSON.stringify(await queueLatency(baseUrl, redisServer.port)));
+  }
+  // --- end queue ---
   redis.disconnect();
 } finally {
   await cleanup();

@@ -69,6 +69,9 @@ export const scenarios = [
       ),
   },
   // --- end cache ---
+  // --- queue (issue 7): one enqueue = 1 Lua call (BullMQ's addStandardJob); nothing processes this queue ---
+  { scenario: 'queue-enqueue', method: 'POST', path: '/bench/enqueue' },
+  // --- end queue ---
   // --- data-structure features (issue 8): 1 Lua call per event; ZRANGE + ZCARD per page; 1 Lua call per standing ---
   {
     scenario: 'analytics-event',

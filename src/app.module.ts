@@ -6,6 +6,8 @@ import {
   databaseConfig,
   httpConfig,
   idempotencyConfig,
+  jobsConfig,
+  queueConfig,
   rateLimitConfig,
   redisConfig,
 } from './config/app.config.js';
@@ -27,6 +29,13 @@ import { BookingsModule } from './features/bookings/bookings.module.js';
 import { cacheConfig } from './config/app.config.js';
 import { CacheModule } from './platform/cache/index.js';
 import { CatalogueModule } from './features/catalogue/catalogue.module.js';
+// --- queue (issue 7) ---
+import { QueueModule } from './platform/queue/index.js';
+import { QueueDashboardModule } from './platform/queue/dashboard/queue-dashboard.module.js';
+import { NotificationsModule } from './features/notifications/notifications.module.js';
+import { ExportsModule } from './features/exports/exports.module.js';
+import { WebhooksModule } from './features/webhooks/webhooks.module.js';
+// --- end queue ---
 // --- data-structure features (issue 8) ---
 import { datastructsConfig } from './config/app.config.js';
 import { PubSubModule } from './platform/pubsub/index.js';
@@ -44,7 +53,15 @@ import { EventsModule } from './features/events/events.module.js';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, redisConfig, databaseConfig, rateLimitConfig, idempotencyConfig],
+      load: [
+        httpConfig,
+        redisConfig,
+        databaseConfig,
+        rateLimitConfig,
+        idempotencyConfig,
+        queueConfig,
+        jobsConfig,
+      ],
     }),
     LoggerModule.forRootAsync({
       inject: [httpConfig.KEY],
@@ -82,6 +99,13 @@ import { EventsModule } from './features/events/events.module.js';
       inject: [cacheConfig.KEY],
       useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
+    // --- queue (issue 7) ---
+    QueueModule.forRootAsync({
+      inject: [queueConfig.KEY],
+      useFactory: (queue: ConfigType<typeof queueConfig>) => queue,
+    }),
+    QueueDashboardModule,
+    // --- end queue ---
     // --- data-structure features (issue 8): pub/sub and flags are global, then the features ---
     PubSubModule.forRoot({}),
     FlagsModule.forRootAsync({
@@ -96,11 +120,18 @@ import { EventsModule } from './features/events/events.module.js';
     PaymentsModule,
     BookingsModule,
     CatalogueModule,
+    // --- queue (issue 7) ---
+    NotificationsModule,
+    ExportsModule,
+    WebhooksModule,
+    // --- end queue ---
+    // --- data-structure features (issue 8) ---
     AnalyticsModule,
     LeaderboardsModule,
     UploadsModule,
     FeatureFlagsModule,
     EventsModule,
+    // --- end data-structure features ---
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

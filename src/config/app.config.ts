@@ -109,6 +109,43 @@ export const cacheConfig = registerAs('cache', () => {
   };
 });
 // --- end cache ---
+// --- queue (issue 7) ---
+/** QueueModule settings (QueueModuleOptions): workers, locks, retries, retention, shutdown, health thresholds. */
+export const queueConfig = registerAs('queue', () => {
+  const e = env();
+  return {
+    workers: e.QUEUE_WORKERS,
+    lockDurationMs: e.QUEUE_LOCK_DURATION_MS,
+    stalledIntervalMs: e.QUEUE_STALLED_INTERVAL_MS,
+    shutdownGraceMs: e.QUEUE_SHUTDOWN_GRACE_MS,
+    enqueueTimeoutMs: e.QUEUE_ENQUEUE_TIMEOUT_MS,
+    attempts: e.QUEUE_ATTEMPTS,
+    backoffDelayMs: e.QUEUE_BACKOFF_DELAY_MS,
+    keepCompleted: e.QUEUE_KEEP_COMPLETED,
+    keepFailed: e.QUEUE_KEEP_FAILED,
+    dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS,
+    health: {
+      ...(e.QUEUE_HEALTH_MAX_WAITING ? { maxWaiting: e.QUEUE_HEALTH_MAX_WAITING } : {}),
+      ...(e.QUEUE_HEALTH_MAX_FAILED ? { maxFailed: e.QUEUE_HEALTH_MAX_FAILED } : {}),
+      ...(e.QUEUE_HEALTH_MAX_STALLED ? { maxStalled: e.QUEUE_HEALTH_MAX_STALLED } : {}),
+      strict: e.QUEUE_HEALTH_STRICT === '1',
+    },
+  };
+});
+
+/** Settings of the queue-backed features: e-mail transport, webhook delivery, export files. */
+export const jobsConfig = registerAs('jobs', () => {
+  const e = env();
+  return {
+    emailTransport: (e.EMAIL_TRANSPORT ?? (e.NODE_ENV === 'production' ? 'smtp' : 'log')) as 'log' | 'smtp',
+    smtpUrl: e.SMTP_URL,
+    emailFrom: e.EMAIL_FROM ?? 'no-reply@localhost',
+    emailLogDelayMs: e.EMAIL_LOG_DELAY_MS ?? 0,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000,
+    exportsDir: resolve(e.DATA_DIR ?? '.data', 'exports'),
+  };
+});
+// --- end queue ---
 // --- data-structure features (issue 8) ---
 /** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
 export const datastructsConfig = registerAs('datastructs', () => {

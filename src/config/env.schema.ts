@@ -23,6 +23,21 @@ const policyMessage = (name: string, example: string) =>
   `${name} must look like ${example} (limit/window with ms, s, m or h), optionally followed by ` +
   ',sliding-window|fixed-window|token-bucket and ,fail-open|fail-closed';
 
+// --- queue (issue 7) ---
+/** An optional integer variable from `min` to `max`, with the one-line message naming it. */
+function QueueInt(name: string, min: number, max: number): PropertyDecorator {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  const decorators = [
+    Transform(toInt),
+    IsOptional(),
+    IsInt({ message }),
+    Min(min, { message }),
+    Max(max, { message }),
+  ];
+  return (target, key) => decorators.forEach((d) => d(target, key as string));
+}
+// --- end queue ---
+
 /**
  * The environment the process accepts, validated once at boot. Each property names its expected form in
  * the validation message, so a bad value stops the boot with one line that says what to set.
@@ -208,6 +223,75 @@ export class EnvironmentVariables {
   @Max(65536, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
   CACHE_L1_MAX_MB?: number;
   // --- end cache ---
+
+  // --- queue (issue 7) ---
+  @QueueInt('QUEUE_WORKERS', 0, 256)
+  QUEUE_WORKERS?: number;
+
+  @QueueInt('QUEUE_LOCK_DURATION_MS', 500, 600_000)
+  QUEUE_LOCK_DURATION_MS?: number;
+
+  @QueueInt('QUEUE_STALLED_INTERVAL_MS', 500, 600_000)
+  QUEUE_STALLED_INTERVAL_MS?: number;
+
+  @QueueInt('QUEUE_SHUTDOWN_GRACE_MS', 0, 8_000)
+  QUEUE_SHUTDOWN_GRACE_MS?: number;
+
+  @QueueInt('QUEUE_ENQUEUE_TIMEOUT_MS', 50, 10_000)
+  QUEUE_ENQUEUE_TIMEOUT_MS?: number;
+
+  @QueueInt('QUEUE_ATTEMPTS', 1, 50)
+  QUEUE_ATTEMPTS?: number;
+
+  @QueueInt('QUEUE_BACKOFF_DELAY_MS', 10, 3_600_000)
+  QUEUE_BACKOFF_DELAY_MS?: number;
+
+  @QueueInt('QUEUE_KEEP_COMPLETED', 0, 1_000_000)
+  QUEUE_KEEP_COMPLETED?: number;
+
+  @QueueInt('QUEUE_KEEP_FAILED', 0, 1_000_000)
+  QUEUE_KEEP_FAILED?: number;
+
+  @QueueInt('QUEUE_DEDUP_WINDOW_MS', 1_000, 86_400_000)
+  QUEUE_DEDUP_WINDOW_MS?: number;
+
+  @QueueInt('QUEUE_HEALTH_MAX_WAITING', 1, 100_000_000)
+  QUEUE_HEALTH_MAX_WAITING?: number;
+
+  @QueueInt('QUEUE_HEALTH_MAX_FAILED', 1, 100_000_000)
+  QUEUE_HEALTH_MAX_FAILED?: number;
+
+  @QueueInt('QUEUE_HEALTH_MAX_STALLED', 1, 1_000_000)
+  QUEUE_HEALTH_MAX_STALLED?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'QUEUE_HEALTH_STRICT must be 0 or 1' })
+  QUEUE_HEALTH_STRICT?: string;
+
+  @IsOptional()
+  @IsIn(['log', 'smtp'], { message: 'EMAIL_TRANSPORT must be log or smtp' })
+  EMAIL_TRANSPORT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s/]+(:\d{1,5})?\/?$/, {
+    message: 'SMTP_URL must look like smtp://user:password@host:587 (STARTTLS) or smtps://...:465',
+  })
+  SMTP_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[^\s@<>"]+@[^\s@<>"]+$/, {
+    message: 'EMAIL_FROM must be an e-mail address such as no-reply@example.com',
+  })
+  EMAIL_FROM?: string;
+
+  @QueueInt('EMAIL_LOG_DELAY_MS', 0, 10_000)
+  EMAIL_LOG_DELAY_MS?: number;
+
+  @QueueInt('WEBHOOK_TIMEOUT_MS', 100, 60_000)
+  WEBHOOK_TIMEOUT_MS?: number;
+  // --- end queue ---
   // --- data-structure features (issue 8) ---
   @Transform(toInt)
   @IsOptional()
@@ -272,5 +356,13 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
     }
     if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
   }
+  // --- queue (issue 7) ---
+  const transport = env.EMAIL_TRANSPORT ?? (env.NODE_ENV === 'production' ? 'smtp' : 'log');
+  if (transport === 'smtp' && !env.SMTP_URL) {
+    throw new ConfigError(
+      'SMTP_URL is required with EMAIL_TRANSPORT=smtp (the default when NODE_ENV=production; EMAIL_TRANSPORT=log only logs)',
+    );
+  }
+  // --- end queue ---
   return env;
 }

@@ -84,6 +84,9 @@ const appEnv = (
   // The global rate limiter must not interfere with 200 requests in a burst.
   RATE_LIMIT_DEFAULT: '1000000/60s',
   BENCH_ROUTES: '1',
+  // 3 apps, 6 Redis nodes and PostgreSQL on 2 cores under a 200-request burst: the default 500 ms
+  // command timeout would turn scheduling delays into fail-closed 503s that say nothing about locking.
+  REDIS_COMMAND_TIMEOUT_MS: '2000',
   ...extra,
 });
 

@@ -4,6 +4,11 @@ import { BenchIdempotentController } from './bench-idempotent.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 import { BenchLockedController } from './bench-locked.controller.js';
 import { BenchThrottledController } from './bench-throttled.controller.js';
+// --- queue (issue 7) ---
+import { QueueModule } from '../../platform/queue/index.js';
+import { BENCH_E2E_QUEUE, BENCH_QUEUE, BenchQueueController } from './bench-queue.controller.js';
+import { BenchQueueProcessor } from './bench-queue.processor.js';
+// --- end queue ---
 
 /**
  * Routes for `npm run bench`, mounted only with BENCH_ROUTES=1; each is guarded only by its own
@@ -16,6 +21,9 @@ import { BenchThrottledController } from './bench-throttled.controller.js';
     BenchLockedController,
     BenchThrottledController,
     BenchCachedController,
+    BenchQueueController, // queue (issue 7)
   ],
+  imports: [QueueModule.registerQueue(BENCH_QUEUE, BENCH_E2E_QUEUE)], // queue (issue 7)
+  providers: [BenchQueueProcessor], // queue (issue 7)
 })
 export class BenchModule {}

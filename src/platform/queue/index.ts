@@ -1,0 +1,14 @@
+export * from './queue.connections.js';
+export * from './queue.dead-letter.js';
+export * from './queue.decorator.js';
+export * from './queue.errors.js';
+export * from './queue.eviction.js';
+export * from './queue.health.js';
+export * from './queue.job-options.js';
+export * from './queue.module.js';
+export * from './queue.producer.js';
+export * from './queue.registry.js';
+export * from './queue.types.js';
+export * from './queue.worker-pool.js';
+export { QUEUE_MODULE_OPTIONS } from './queue.module-definition.js';
+export * from './queue.dto.js';

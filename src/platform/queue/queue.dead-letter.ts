@@ -1,0 +1,56 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { QueueMetrics } from './queue.metrics.js';
+import { DEAD_LETTER_QUEUE, type DeadLetterData } from './queue.types.js';
+
+/**
+ * The dead-letter queue: a job that used all its attempts (or failed unrecoverably) is copied here with
+ * its reason, where the dashboard shows it and an operator decides. Nothing processes this queue. The
+ * copy's id is `<queue>-<job id>`, so recording the same failure twice keeps one entry; the original
+ * also stays in its queue's failed list (bounded by `keepFailed`), so a failed copy loses nothing.
+ */
+@Injectable()
+export class DeadLetterQueue {
+  private readonly logger = new Logger('Queue');
+
+  constructor(
+    @InjectQueue(DEAD_LETTER_QUEUE) private readonly queue: Queue<DeadLetterData>,
+    private readonly metrics: QueueMetrics,
+  ) {}
+
+  /** Copies a finally failed job into the dead-letter queue. Never throws: a failure is logged. */
+  async record(job: Job, reason: string): Promise<void> {
+    const data: DeadLetterData = {
+      queue: job.queueName,
+      jobId: String(job.id),
+      name: job.name,
+      data: job.data,
+      failedReason: reason,
+      attemptsMade: job.attemptsMade,
+      failedAt: new Date(job.finishedOn ?? Date.now()).toISOString(),
+    };
+    try {
+      await this.queue.add(`${job.queueName}/${job.name}`, data, {
+        jobId: `${job.queueName}-${String(job.id)}`,
+        // Parked, not processed: no retries, kept until an operator removes it.
+        attempts: 1,
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+      this.metrics.deadLettered.inc({ queue: job.queueName });
+      this.logger.warn(
+        `job ${job.queueName}/${String(job.id)} dead-lettered after ${job.attemptsMade} attempts: ${reason}`,
+      );
+    } catch (err) {
+      this.logger.error(
+        `could not dead-letter job ${job.queueName}/${String(job.id)} (it stays in the failed list): ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /** The dead-letter copy of a job, if any. */
+  get(queueName: string, jobId: string): Promise<Job<DeadLetterData> | undefined> {
+    return this.queue.getJob(`${queueName}-${jobId}`);
+  }
+}
