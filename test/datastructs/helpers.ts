@@ -36,6 +36,8 @@ export async function startGroup(
     // The rate limiter must stay out of the way of these bursts (a spec may lower RATE_LIMIT_UPLOAD).
     RATE_LIMIT_DEFAULT: '1000000/60s',
     RATE_LIMIT_UPLOAD: '1000000/60s',
+    // No BullMQ workers here: their periodic scripts would blur the EVALSHA counts of round-trip checks.
+    QUEUE_WORKERS: '0',
     ...env,
   };
   const started = await Promise.allSettled(
