@@ -248,6 +248,31 @@ describeEachTopology(
       );
     });
 
+    it('a booking and a payment created through the API on A reach an SSE client on B', async () => {
+      const onB = await open(b, '?types=booking.created,payment.created');
+      const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+      const booking = await call(a, 'POST', '/bookings', {
+        carId: `sse-${randomBytes(3).toString('hex')}`,
+        customerId: 'c1',
+        startDate: day(2),
+        endDate: day(4),
+      });
+      expect(booking.status).toBe(201);
+      const gotBooking = await onB.next('booking.created', (d) => d.id === booking.body.id, 1_000);
+      expect(JSON.parse(gotBooking.data!)).toEqual(booking.body);
+      const payment = await call(
+        a,
+        'POST',
+        '/payments',
+        { amount: 1234, currency: 'eur', customerId: 'c1' },
+        { 'idempotency-key': randomUUID() },
+      );
+      expect(payment.status).toBe(201);
+      const gotPayment = await onB.next('payment.created', (d) => d.id === payment.body.id, 1_000);
+      expect(JSON.parse(gotPayment.data!)).toEqual(payment.body);
+      onB.close();
+    });
+
     it('upload sessions: 201 with a 128-bit id, visible on the other instance, 404 after the TTL, 204 on delete', async () => {
       const body = { fileName: 'portfolio final.pdf', size: 5 * 1024 ** 3, contentType: 'application/pdf' };
       const created = await call(a, 'POST', '/uploads/sessions', body);

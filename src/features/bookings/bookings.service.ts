@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EventsPublisher } from '../../platform/pubsub/index.js';
 import { randomUUID } from 'node:crypto';
 import { LockContext, LockService, WithLock, type Lock } from '../../platform/lock/index.js';
 import type { BookingPage, BookingView, CreateBookingDto } from './bookings.dto.js';
@@ -25,6 +26,7 @@ export class BookingsService {
   constructor(
     private readonly repo: BookingsRepository,
     private readonly locks: LockService,
+    private readonly events: EventsPublisher,
   ) {}
 
   /**
@@ -57,7 +59,10 @@ export class BookingsService {
           lockOwner: lock.token,
         });
         if (!row) throw new BookingConflictError(input.carId, input.startDate, input.endDate);
-        return view(row);
+        const booking = view(row);
+        // After the commit: no event for a row that was rolled back; never delays the response.
+        this.events.publishSafely('booking.created', booking);
+        return booking;
       } catch (err) {
         if (!isStaleFence(err)) throw err;
         const high = attempt === 0 && lock.token ? await this.repo.fenceHighWater(input.carId) : -1;

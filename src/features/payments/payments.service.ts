@@ -3,6 +3,7 @@ import { count, desc, eq, type SQL } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { DATABASE, migrationsToken, type Database } from '../../platform/database/index.js';
 import { keyReused } from '../../platform/idempotency/index.js';
+import { EventsPublisher } from '../../platform/pubsub/index.js';
 import type { CreatePaymentDto, ListPaymentsQuery, PaymentDto, PaymentPageDto } from './payments.dto.js';
 import { payments, type PaymentRow } from './payments.schema.js';
 
@@ -29,6 +30,7 @@ export class PaymentsService {
     @Inject(DATABASE) private readonly db: Database,
     // Resolved once the payments migrations have run.
     @Inject(migrationsToken('payments')) _migrated: boolean,
+    private readonly events: EventsPublisher,
   ) {}
 
   /**
@@ -50,7 +52,12 @@ export class PaymentsService {
       })
       .onConflictDoNothing({ target: payments.idempotencyKey })
       .returning();
-    if (row) return toDto(row);
+    if (row) {
+      const payment = toDto(row);
+      // Only a new row is news: a key's existing payment returned again was announced when created.
+      this.events.publishSafely('payment.created', payment);
+      return payment;
+    }
 
     const [existing] = await this.db.select().from(payments).where(eq(payments.idempotencyKey, scopedKey));
     if (!existing) throw new Error('payments: idempotency key conflict without a row');
