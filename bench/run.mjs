@@ -138,29 +138,20 @@ try {
   const rounds = new Map(selected.map((s) => [s.scenario, []]));
   for (const s of selected) await s.setup?.(baseUrl);
 
+  const cannon = (s) => ({
+    url: baseUrl + s.path,
+    method: s.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...(s.headers ?? {}) },
+    body: s.body,
+    requests: s.requests,
+    connections: CONNECTIONS,
+  });
   // Warm every route once before any round: the first scenario measured must not pay for JIT alone.
-  for (const s of selected) {
-    await autocannon({
-      url: baseUrl + s.path,
-      method: s.method ?? 'GET',
-      headers: { 'content-type': 'application/json', ...(s.headers ?? {}) },
-      body: s.body,
-      requests: s.requests,
-      connections: CONNECTIONS,
-      duration: 2,
-    });
-  }
+  for (const s of selected) await autocannon({ ...cannon(s), duration: 2 });
 
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of selected) {
-      const opts = {
-        url: baseUrl + s.path,
-        method: s.method ?? 'GET',
-        headers: { 'content-type': 'application/json', ...(s.headers ?? {}) },
-        body: s.body,
-        requests: s.requests,
-        connections: CONNECTIONS,
-      };
+      const opts = cannon(s);
       await autocannon({ ...opts, duration: 1 }); // warm-up: JIT, connection pools, caches
       const calls0 = await commandCalls(redis);
       const cpu0 = cpuMicros(app.pid);
