@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { BookingsModule } from '../../src/features/bookings/bookings.module.js';
+import { PubSubModule } from '../../src/platform/pubsub/index.js';
 import { BookingsRepository, isStaleFence } from '../../src/features/bookings/bookings.repository.js';
 import { BookingsService } from '../../src/features/bookings/bookings.service.js';
 import { StaleFencingTokenError } from '../../src/features/bookings/bookings.errors.js';
@@ -33,7 +34,8 @@ describeEachTopology(
         env: topology().env,
         keyPrefix: prefix,
         databaseUrl,
-        imports: [BookingsModule],
+        // PubSubModule is global in AppModule: bookings publish booking.created through it.
+        imports: [PubSubModule.forRoot({}), BookingsModule],
       });
       locks = app.get(LockService);
       bookings = app.get(BookingsService);
