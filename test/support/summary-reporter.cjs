@@ -1,10 +1,11 @@
-// Prints the plain closing line CI reads ("tests: N passed, N failed, N skipped") as the very last line,
-// after Jest's own summary (written at exit, since Jest prints its summary after the reporters' hooks).
+// Prints the plain line CI reads ("tests: N passed, N failed, N skipped") when the run completes.
+// Written at once (not at exit): `--forceExit` ends the process without running exit listeners' output.
+const { writeSync } = require('node:fs');
+
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    const line = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`;
-    process.once('exit', () => process.stdout.write(line));
+    writeSync(1, `\ntests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`);
   }
 }
 module.exports = SummaryReporter;
