@@ -6,6 +6,7 @@ import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { scenarios } from './scenarios.mjs';
@@ -51,12 +52,21 @@ async function commandCalls(redis) {
  * traffic over an idle period of the same length is subtracted.
  */
 async function roundTrips(redisPort, baseUrl, s, count = 100) {
-  const monitorClient = new Redis({ port: redisPort });
-  const monitor = await monitorClient.monitor();
+  // A raw socket: MONITOR's feed is not a command reply stream, and a client library must not parse it.
+  const socket = createConnection({ port: redisPort, host: '127.0.0.1' });
   let seen = 0;
-  monitor.on('monitor', (_time, _args, source) => {
-    if (source !== 'lua') seen++;
+  let buffer = '';
+  socket.on('data', (chunk) => {
+    buffer += chunk.toString('latin1');
+    let nl;
+    while ((nl = buffer.indexOf('\r\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 2);
+      if (line.startsWith('+') && line !== '+OK' && !/^\+[\d.]+ \[\d+ lua\]/.test(line)) seen++;
+    }
   });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write('MONITOR\r\n');
   const send = async () => {
     let req = {
       method: s.method ?? 'GET',
@@ -78,13 +88,13 @@ async function roundTrips(redisPort, baseUrl, s, count = 100) {
   const started = Date.now();
   seen = 0;
   for (let i = 0; i < count; i++) await send();
+  await new Promise((r) => setTimeout(r, 20));
   const busy = seen;
   const elapsed = Date.now() - started;
   seen = 0;
   await new Promise((r) => setTimeout(r, elapsed));
   const idle = seen;
-  monitor.disconnect();
-  monitorClient.disconnect();
+  socket.destroy();
   return Math.max(0, Math.round(((busy - idle) / count) * 100) / 100);
 }
 

@@ -87,6 +87,10 @@ const appEnv = (
   // 3 apps, 6 Redis nodes and PostgreSQL on 2 cores under a 200-request burst: the default 500 ms
   // command timeout would turn scheduling delays into fail-closed 503s that say nothing about locking.
   REDIS_COMMAND_TIMEOUT_MS: '2000',
+  // Round trips are counted over every command Redis saw: no idle queue worker polling and no flag
+  // resync tick may land between snapshots.
+  QUEUE_WORKERS: '0',
+  FLAGS_RESYNC_INTERVAL_MS: '3600000',
   ...extra,
 });
 

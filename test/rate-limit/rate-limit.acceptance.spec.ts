@@ -80,6 +80,10 @@ describeEachTopology(
           RATE_LIMIT_MESSAGE: '30/60s',
           RATE_LIMIT_EXPORT: '3/60s,fail-closed',
           RATE_LIMIT_LOGIN: '5/60s',
+          // The round-trip counts below are exact over every command Redis saw: no idle queue worker
+          // polling (BZPOPMIN, moveToActive) and no flag resync tick (HMGET) may land between snapshots.
+          QUEUE_WORKERS: '0',
+          FLAGS_RESYNC_INTERVAL_MS: '3600000',
         },
       });
     }, 60_000);
