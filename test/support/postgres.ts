@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -71,12 +72,14 @@ export async function createDatabaseAt(
 
 /**
  * Initialises and starts a throwaway PostgreSQL (trust auth, listening on 127.0.0.1 only, fsync off,
- * 200 connections) in a directory under `.test-tmp/`.
+ * 200 connections) in a directory under `.test-tmp/` (under the system temp directory when root).
  *
  * @example const pgServer = await startPostgres(); const url = await pgServer.createDatabase();
  */
 export async function startPostgres(): Promise<PgHandle> {
-  const dir = testTmpDir('postgres');
+  // As root, the server runs as `postgres`, which cannot enter a checkout under a private directory
+  // (a clone in `mktemp -d`, /root): its files then live under the system temp directory instead.
+  const dir = isRoot ? mkdtempSync(join(tmpdir(), 'nrp-test-postgres-')) : testTmpDir('postgres');
   const dataDir = join(dir, 'data');
   const socketDir = join(dir, 'socket');
   mkdirSync(dataDir, { mode: 0o700 });
