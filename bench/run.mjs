@@ -3,12 +3,10 @@
 // with autocannon for several rounds and prints one JSON line per scenario, then the ratios to plain.
 // Redis calls per request come from INFO commandstats deltas; CPU per request from /proc/<pid>/stat.
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { cannonOptions, startBench } from './harness.mjs';
 import { scenarios } from './scenarios.mjs';
 import { queueLatency } from './queue.mjs';
 
@@ -16,15 +14,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const root = new URL('..', import.meta.url).pathname;
 const CLK_TCK = 100;
-
-if (!existsSync(join(root, 'dist/main.js')) || process.env.BENCH_BUILD === '1') {
-  execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
-}
-const { RedisServerProcess, findFreePort } = await import(
-  join(root, 'dist/platform/redis/redis-server.process.js')
-);
 
 function cpuMicros(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -103,59 +93,15 @@ function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
-const work = mkdtempSync(join(tmpdir(), 'bench-'));
-const redisServer = new RedisServerProcess({ dir: join(work, 'redis'), appendOnly: false });
-await redisServer.start();
-const port = await findFreePort();
-const app = spawn(process.execPath, [join(root, 'dist/main.js')], {
-  cwd: root,
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    BENCH_ROUTES: '1',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    REDIS_URL: `redis://127.0.0.1:${redisServer.port}`,
-    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
-    DATA_DIR: join(work, 'data'),
-    LOG_LEVEL: 'warn',
-    EMAIL_TRANSPORT: 'log', // queue (issue 7): production would otherwise require SMTP_URL
-    // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
-    ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const baseUrl = `http://127.0.0.1:${port}`;
-const cleanup = async () => {
-  app.kill('SIGTERM');
-  await redisServer.stop();
-  rmSync(work, { recursive: true, force: true });
-};
-process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+const { app, baseUrl, redisPort, cleanup } = await startBench();
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${baseUrl}/health/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300) throw new Error('app did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const redis = new Redis({ port: redisServer.port });
+  const redis = new Redis({ port: redisPort });
   const selected = scenarios.filter((s) => !ONLY || ONLY.includes(s.scenario));
   const rounds = new Map(selected.map((s) => [s.scenario, []]));
   for (const s of selected) await s.setup?.(baseUrl);
 
-  const cannon = (s) => ({
-    url: baseUrl + s.path,
-    method: s.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...(s.headers ?? {}) },
-    body: s.body,
-    requests: s.requests,
-    connections: CONNECTIONS,
-  });
+  const cannon = (s) => cannonOptions(baseUrl, s, CONNECTIONS);
   // Warm every route once before any round: the first scenario measured must not pay for JIT alone.
   for (const s of selected) await autocannon({ ...cannon(s), duration: 2 });
 
@@ -185,7 +131,7 @@ try {
   }
 
   const trips = new Map();
-  for (const s of selected) trips.set(s.scenario, await roundTrips(redisServer.port, baseUrl, s));
+  for (const s of selected) trips.set(s.scenario, await roundTrips(redisPort, baseUrl, s));
 
   const summary = [];
   for (const list of rounds.values()) {
@@ -212,7 +158,7 @@ try {
   }
   // --- queue (issue 7): end-to-end latency at a fixed rate (bench/queue.mjs) ---
   if (!ONLY || ONLY.includes('queue-e2e-latency')) {
-    console.log(JSON.stringify(await queueLatency(baseUrl, redisServer.port)));
+    console.log(JSON.stringify(await queueLatency(baseUrl, redisPort)));
   }
   // --- end queue ---
   redis.disconnect();

@@ -58,7 +58,7 @@ export class LockExplorer implements OnModuleInit {
     const wrapped: Method = function (this: unknown, ...args: unknown[]) {
       return (async () => {
         const parts = metadata.resolve({ args });
-        return locks.using(parts, () => method.apply(this, args), metadata.options);
+        return locks.run(parts, () => method.apply(this, args), metadata.options);
       })();
     };
     wrapped[WRAPPED] = true;

@@ -8,7 +8,7 @@ import { LockService } from './lock.service.js';
 
 /**
  * Behaviour of `@WithLock` on routes: resolves the key from the request (params, query, raw body),
- * runs the handler inside `LockService.using` and leaves the held lock on the request for
+ * runs the handler inside `LockService.run` and leaves the held lock on the request for
  * `@FencingToken()`. Errors from the lock (409 lock-busy, 503, 400 for a bad key part) stop the request
  * before the handler.
  */
@@ -34,9 +34,9 @@ export class LockInterceptor implements NestInterceptor {
         query: req.query as Record<string, unknown>,
         body: req.body as unknown,
       });
-      return this.locks.using(
+      return this.locks.run(
         parts,
-        (_signal, lock) => {
+        (lock) => {
           req[REQUEST_LOCK] = lock;
           return lastValueFrom(next.handle(), { defaultValue: undefined });
         },

@@ -1,0 +1,83 @@
+// The bench's own world: a throwaway redis-server and the built app (BENCH_ROUTES=1) on free loopback
+// ports, shared by `npm run bench` (run.mjs) and `npm run bench:profile` (profile.mjs).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = new URL('..', import.meta.url).pathname;
+
+/**
+ * Builds the app when needed, starts redis-server and the app, waits for /health/ready.
+ * @param {{ nodeArgs?: string[], env?: Record<string, string> }} [options]
+ */
+export async function startBench(options = {}) {
+  if (!existsSync(join(root, 'dist/main.js')) || process.env.BENCH_BUILD === '1') {
+    execFileSync('npx', ['nest', 'build'], { cwd: root, stdio: 'inherit' });
+  }
+  const { RedisServerProcess, findFreePort } = await import(
+    join(root, 'dist/platform/redis/redis-server.process.js')
+  );
+  const work = mkdtempSync(join(tmpdir(), 'bench-'));
+  const redisServer = new RedisServerProcess({ dir: join(work, 'redis'), appendOnly: false });
+  await redisServer.start();
+  const port = await findFreePort();
+  const app = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'dist/main.js')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      BENCH_ROUTES: '1',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: `redis://127.0.0.1:${redisServer.port}`,
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
+      DATA_DIR: join(work, 'data'),
+      LOG_LEVEL: 'warn',
+      EMAIL_TRANSPORT: 'log', // queue (issue 7): production would otherwise require SMTP_URL
+      // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
+      ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),
+      ...(options.env ?? {}),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise((resolve) => app.once('exit', resolve));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    app.kill('SIGTERM');
+    await exited;
+    await redisServer.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${baseUrl}/health/ready`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 300 || app.exitCode !== null) throw new Error('app did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { app, baseUrl, redisPort: redisServer.port, work, cleanup };
+}
+
+/** autocannon options for scenario `s` against `baseUrl`. */
+export function cannonOptions(baseUrl, s, connections) {
+  return {
+    url: baseUrl + s.path,
+    method: s.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...(s.headers ?? {}) },
+    body: s.body,
+    requests: s.requests,
+    connections,
+  };
+}
