@@ -1,7 +1,24 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { Controller, Get, Headers, Injectable, NotFoundException, Param, Post } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Headers,
+  Injectable,
+  Module,
+  NotFoundException,
+  Param,
+  Post,
+  type CallHandler,
+  type INestApplication,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ApplicationConfig } from '@nestjs/core/application-config.js';
+import { map, type Observable } from 'rxjs';
 import request from 'supertest';
 import { Cacheable, CacheEvict } from '../../src/platform/cache/index.js';
+import { CacheInterceptor } from '../../src/platform/cache/cache.interceptor.js';
 import { describeEachTopology } from '../support/topologies.js';
 import { startCacheInstances, stopCacheInstances, type CacheInstance } from './cache-instances.js';
 
@@ -42,7 +59,50 @@ class ProbeController {
   plain() {
     return { ok: true };
   }
+
+  /** Text JSON.stringify escapes or that a re-encoding could change. */
+  @Get('rich')
+  @Cacheable({ public: true })
+  rich() {
+    return {
+      text: 'Grüße € 😀 </script> "quoted" \\ back\nslash \u2028',
+      numbers: [0, -0, 1e21, 0.1 + 0.2, -1.5e-7],
+      nested: { list: [[], {}, null, true], when: new Date(0) },
+      ['__proto__x']: 1,
+    };
+  }
+
+  @Get('typed')
+  @Header('Content-Type', 'application/vnd.api+json')
+  @Cacheable({ public: true })
+  typed() {
+    return { data: { id: '1', type: 'cars' } };
+  }
+
+  @Get('scalar')
+  @Cacheable({ public: true })
+  scalar() {
+    return 'just text';
+  }
 }
+
+/** Whether the app's global CacheInterceptor settled on sending hits as text. */
+function sendsText(app: INestApplication): boolean | undefined {
+  const globals = app.get(ApplicationConfig, { strict: false }).getGlobalInterceptors();
+  const cache = globals.find((i) => i instanceof CacheInterceptor) as unknown as { sendsText?: boolean };
+  return cache.sendsText;
+}
+
+/** A global interceptor that maps every body: hits must reach it as values, as misses do. */
+class WrapInterceptor implements NestInterceptor {
+  intercept(_: unknown, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(map((data: unknown) => ({ data })));
+  }
+}
+
+/** Registers WrapInterceptor globally from a module imported before CacheModule: it runs around the cache. */
+@Module({ providers: [{ provide: APP_INTERCEPTOR, useClass: WrapInterceptor }] })
+class WrapModule {}
 
 @Injectable()
 class PriceService {
@@ -126,6 +186,46 @@ describeEachTopology(
       const after = await http(0).get('/t/item/7');
       expect(after.headers['x-cache']).toBe('MISS');
       expect(after.body.n).not.toBe(first.n);
+    });
+
+    it('sends an L1 hit as the stored JSON text: the same bytes, type and ETag as the miss', async () => {
+      for (const path of ['/t/rich', '/t/typed', '/t/scalar']) {
+        const miss = await http(0).get(path);
+        const hit = await http(0).get(path);
+        expect([miss.status, miss.headers['x-cache'], hit.status, hit.headers['x-cache']]).toEqual([
+          200,
+          'MISS',
+          200,
+          'HIT',
+        ]);
+        expect(hit.text).toBe(miss.text);
+        expect(hit.headers['content-type']).toBe(miss.headers['content-type']);
+        expect(hit.headers['etag']).toBe(miss.headers['etag']);
+      }
+      expect((await http(0).get('/t/typed')).headers['content-type']).toMatch(/^application\/vnd\.api\+json/);
+      expect((await http(0).get('/t/scalar')).headers['content-type']).toMatch(/^text\/html/);
+      expect(sendsText(nodes[0]!.app)).toBe(true); // so the equalities above were about the text path
+    });
+
+    it('answers values, not text, when a global interceptor around the cache maps bodies', async () => {
+      // (One added with app.useGlobalInterceptors runs inside the cache: its mapping is in what was cached.)
+      const wrapped = await startCacheInstances(
+        redis().env,
+        1,
+        {},
+        { controllers: [ProbeController], imports: [WrapModule] },
+      );
+      try {
+        const server = wrapped[0]!.app.getHttpServer();
+        const miss = await request(server).get('/t/rich');
+        const hit = await request(server).get('/t/rich');
+        expect(hit.headers['x-cache']).toBe('HIT');
+        expect(miss.body.data.text).toContain('Grüße');
+        expect(hit.text).toBe(miss.text);
+        expect(sendsText(wrapped[0]!.app)).toBe(false);
+      } finally {
+        await stopCacheInstances(wrapped);
+      }
     });
 
     it('caches and evicts provider methods wired by the explorer', async () => {

@@ -35,13 +35,14 @@ export async function startCacheInstances(
   env: Record<string, string>,
   count: number,
   options: CacheModuleOptions & { keyPrefix?: string } = {},
-  extra: Pick<ModuleMetadata, 'controllers' | 'providers'> = {},
+  extra: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'> = {},
 ): Promise<CacheInstance[]> {
   const { keyPrefix = randomPrefix(), ...cacheOptions } = options;
   const instances: CacheInstance[] = [];
   for (let i = 0; i < count; i++) {
     const moduleRef = await Test.createTestingModule({
       imports: [
+        ...(extra.imports ?? []),
         ConfigModule.forRoot({
           ignoreEnvFile: true,
           isGlobal: true,
@@ -50,7 +51,8 @@ export async function startCacheInstances(
         RedisModule.forRoot(redisOptions(env, keyPrefix)),
         CacheModule.forRoot(cacheOptions),
       ],
-      ...extra,
+      controllers: extra.controllers,
+      providers: extra.providers,
     }).compile();
     const app = moduleRef.createNestApplication({ logger: ['error'] });
     await app.init();

@@ -31,11 +31,15 @@ export class CacheService {
     return (await this.fetch(key, loader, options)).value;
   }
 
-  /** Like getOrSet, with how the value was obtained (`X-Cache`). */
+  /**
+   * Like getOrSet, with how the value was obtained (`X-Cache`). With `as: 'text'`, an L1 hit of an object
+   * or array answers its JSON text instead of a parsed copy (for senders of JSON: no parse, no stringify).
+   */
   async fetch<T>(
     key: CacheKey,
     loader: () => Promise<T> | T,
     options: CacheEntryOptions = {},
+    as: 'value' | 'text' = 'value',
   ): Promise<CacheResult<T>> {
     const { store, loads, stats } = this.engine;
     const opts = this.engine.resolve(options);
@@ -48,8 +52,12 @@ export class CacheService {
     const redisKey = store.keys.entry(opts.namespace, key);
     if (opts.l1) {
       const local = store.readL1(redisKey);
-      if (local?.state === 'fresh')
-        return this.answer(redisKey, opts, { payload: local.payload, status: 'HIT', tier: 'l1' }, load);
+      if (local?.state === 'fresh') {
+        const hit: Flight = { payload: local.payload, status: 'HIT', tier: 'l1' };
+        return as === 'text'
+          ? this.answerText(redisKey, opts, hit, load)
+          : this.answer(redisKey, opts, hit, load);
+      }
       if (local?.state === 'stale') {
         this.refresher.refresh(redisKey, load, opts);
         return this.answer(redisKey, opts, { payload: local.payload, status: 'STALE', tier: 'l1' }, load);
@@ -199,6 +207,24 @@ export class CacheService {
     store.storeL1(key, found.meta!, found.payload!, mark, opts);
     if (found.state === 'stale') this.refresher.refresh(key, load, opts);
     return { payload: found.payload, status: found.state === 'fresh' ? 'HIT' : 'STALE', tier: 'l2' };
+  }
+
+  /**
+   * An L1 hit as JSON text. L1 only holds text this instance serialised or already parsed once (an entry
+   * read from Redis is parsed by its first answer, in the same microtask chain that stored it), so the
+   * text is valid JSON; only object and array texts qualify, as they are what Express would send for them.
+   */
+  private answerText<T>(
+    key: string,
+    opts: ResolvedEntryOptions,
+    flight: Flight,
+    load: () => Promise<unknown>,
+  ): Promise<CacheResult<T>> | CacheResult<T> {
+    const text = flight.payload!;
+    const first = text.charCodeAt(0);
+    if (first !== 0x7b && first !== 0x5b) return this.answer(key, opts, flight, load); // not { or [
+    this.engine.stats.answer(opts.namespace, flight.status, flight.tier);
+    return { value: undefined as T, text, status: flight.status, tier: flight.tier };
   }
 
   private async answer<T>(

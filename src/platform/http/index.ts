@@ -3,3 +3,4 @@ export * from './principal.js';
 export * from './problem.js';
 export * from './problem.filter.js';
 export * from './validation.js';
+export * from './body-neutral.js';

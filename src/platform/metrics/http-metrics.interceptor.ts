@@ -1,12 +1,14 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
+import { BodyNeutral } from '../http/body-neutral.js';
 import { MetricsService } from './metrics.service.js';
 
 /**
  * Records `http_request_duration_seconds` by method, route template (never the raw URL: unbounded
  * label values would blow up the series count) and status, on the response's `finish` so errors count too.
  */
+@BodyNeutral()
 @Injectable()
 export class HttpMetricsInterceptor implements NestInterceptor {
   private readonly duration;
