@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { canonicalJson, canonicalTarget, fingerprintOf, scopedKeyOf } from './idempotency.fingerprint.js';
 
 describe('canonicalJson', () => {
@@ -24,6 +25,44 @@ describe('canonicalTarget', () => {
     expect(canonicalTarget('/payments?b=2&a=1')).toBe('/payments?a=1&b=2');
     expect(canonicalTarget('/payments')).toBe('/payments');
     expect(canonicalTarget('//evil/payments')).toBe('//evil/payments');
+  });
+
+  it('gives what URL parsing gives, on plain paths (taken without parsing) and on the rest', () => {
+    const viaUrl = (target: string) => {
+      const url = new URL(`http://localhost${target}`);
+      url.searchParams.sort();
+      return url.pathname + url.search;
+    };
+    const targets = [
+      '/payments',
+      '/payments/pay_1.json',
+      '/a/b~c/d-e_f',
+      '/a/./b',
+      '/a/../b',
+      '/a/.hidden',
+      '/a//b',
+      '/a/',
+      '/caf%C3%A9',
+      '/café',
+      '/a b',
+      '/a?z=1&y=2',
+      '/a#frag',
+    ];
+    for (const target of targets) expect(canonicalTarget(target)).toBe(viaUrl(target));
+  });
+});
+
+describe('fingerprint digests', () => {
+  it('are SHA-256 over the documented text, so records stored by earlier versions still match', () => {
+    const expected = createHash('sha256')
+      .update('POST\n/payments\nanonymous\njson\n{"a":1}')
+      .digest('base64url');
+    expect(
+      fingerprintOf({ method: 'post', target: '/payments', principal: 'anonymous', body: { a: 1 } }),
+    ).toBe(expected);
+    expect(scopedKeyOf('global', 'p', 'k')).toBe(
+      createHash('sha256').update('global\nk').digest('base64url'),
+    );
   });
 });
 

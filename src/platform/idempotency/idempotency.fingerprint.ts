@@ -1,5 +1,18 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { IdempotencyScope } from './idempotency.types.js';
+
+type OneShot = (algorithm: string, data: string | Buffer, encoding: 'base64url') => string;
+/** crypto.hash (Node >= 20.12): one call, no Hash object, on every request of an idempotent route. */
+const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
+
+function sha256(data: string | Buffer): string {
+  return oneShot
+    ? oneShot('sha256', data, 'base64url')
+    : crypto.createHash('sha256').update(data).digest('base64url');
+}
+
+/** Paths that URL parsing leaves as they are: no query, no dot or empty segments, nothing to escape. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9_~.-]*)+$/;
 
 /**
  * Canonical JSON: object keys sorted (by UTF-16 code units, as RFC 8785 does), no whitespace, `undefined`
@@ -20,6 +33,7 @@ export function canonicalJson(value: unknown): string {
 
 /** The request target with its query parameters sorted: `/payments?a=1&b=2`. */
 export function canonicalTarget(originalUrl: string): string {
+  if (PLAIN_PATH.test(originalUrl)) return originalUrl;
   // Appended, not resolved: `//other/path` must stay a path, not become a host.
   const url = new URL(`http://localhost${originalUrl.startsWith('/') ? '' : '/'}${originalUrl}`);
   url.searchParams.sort();
@@ -38,12 +52,11 @@ export interface FingerprintInput {
 
 /** SHA-256 (base64url) over method, target, principal and the canonical body. */
 export function fingerprintOf(input: FingerprintInput): string {
-  const hash = createHash('sha256').update(
-    `${input.method.toUpperCase()}\n${input.target}\n${input.principal}\n`,
-  );
-  if (Buffer.isBuffer(input.body)) hash.update('bytes\n').update(input.body);
-  else hash.update('json\n').update(canonicalJson(input.body));
-  return hash.digest('base64url');
+  const head = `${input.method.toUpperCase()}\n${input.target}\n${input.principal}\n`;
+  if (Buffer.isBuffer(input.body)) {
+    return sha256(Buffer.concat([Buffer.from(`${head}bytes\n`), input.body]));
+  }
+  return sha256(`${head}json\n${canonicalJson(input.body)}`);
 }
 
 /**
@@ -52,5 +65,5 @@ export function fingerprintOf(input: FingerprintInput): string {
  */
 export function scopedKeyOf(scope: IdempotencyScope, principal: string, key: string): string {
   const space = scope === 'global' ? 'global' : `principal:${principal}`;
-  return createHash('sha256').update(`${space}\n${key}`).digest('base64url');
+  return sha256(`${space}\n${key}`);
 }
