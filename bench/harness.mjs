@@ -52,7 +52,19 @@ export async function startBench(options = {}) {
     await redisServer.stop();
     rmSync(work, { recursive: true, force: true });
   };
-  process.once('SIGINT', () => cleanup().then(() => process.exit(130)));
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
+    process.once(signal, () => cleanup().then(() => process.exit(code)));
+  }
+  // A runner that dies before cleanup (an uncaught error, a closed stdout pipe) still takes its
+  // children with it: 'exit' handlers run synchronously, so a signal is all they can send.
+  process.once('exit', () => {
+    if (cleaned) return;
+    app.kill('SIGKILL');
+    if (redisServer.pid) process.kill(redisServer.pid, 'SIGKILL');
+  });
   try {
     for (let i = 0; ; i++) {
       try {
