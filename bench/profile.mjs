@@ -66,9 +66,10 @@ for (const node of profile.nodes) {
   const us = selfUs.get(node.id) ?? 0;
   if (!us) continue;
   const f = node.callFrame;
-  const fn = `${f.functionName || '(anonymous)'} ${where(f.url)}:${f.lineNumber + 1}`;
+  const pkg = where(f.url);
+  const fn = `${f.functionName || '(anonymous)'} ${pkg}:${f.lineNumber + 1}`;
   byFn.set(fn, (byFn.get(fn) ?? 0) + us);
-  byPkg.set(where(f.url), (byPkg.get(where(f.url)) ?? 0) + us);
+  byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us);
 }
 const requests = result.requests.total;
 const show = (title, map, n) => {

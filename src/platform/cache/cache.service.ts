@@ -54,9 +54,7 @@ export class CacheService {
       const local = store.readL1(redisKey);
       if (local?.state === 'fresh') {
         const hit: Flight = { payload: local.payload, status: 'HIT', tier: 'l1' };
-        return as === 'text'
-          ? this.answerText(redisKey, opts, hit, load)
-          : this.answer(redisKey, opts, hit, load);
+        return this.answer(redisKey, opts, hit, load, as);
       }
       if (local?.state === 'stale') {
         this.refresher.refresh(redisKey, load, opts);
@@ -210,30 +208,24 @@ export class CacheService {
   }
 
   /**
-   * An L1 hit as JSON text. L1 only holds text this instance serialised or already parsed once (an entry
-   * read from Redis is parsed by its first answer, in the same microtask chain that stored it), so the
-   * text is valid JSON; only object and array texts qualify, as they are what Express would send for them.
+   * The result of a flight, its payload parsed. `as: 'text'` (fresh L1 hits only) answers an object or
+   * array payload as its text instead: L1 only holds text this instance serialised or already parsed once
+   * (an entry read from Redis is parsed by its first answer, in the same microtask chain that stored it),
+   * so it is valid JSON, and object and array texts are exactly what Express would send for them.
    */
-  private answerText<T>(
-    key: string,
-    opts: ResolvedEntryOptions,
-    flight: Flight,
-    load: () => Promise<unknown>,
-  ): Promise<CacheResult<T>> | CacheResult<T> {
-    const text = flight.payload!;
-    const first = text.charCodeAt(0);
-    if (first !== 0x7b && first !== 0x5b) return this.answer(key, opts, flight, load); // not { or [
-    this.engine.stats.answer(opts.namespace, flight.status, flight.tier);
-    return { value: undefined as T, text, status: flight.status, tier: flight.tier };
-  }
-
   private async answer<T>(
     key: string,
     opts: ResolvedEntryOptions,
     flight: Flight,
     load: () => Promise<unknown>,
+    as: 'value' | 'text' = 'value',
   ): Promise<CacheResult<T>> {
     const { stats } = this.engine;
+    const text = flight.payload;
+    if (as === 'text' && text !== undefined && (text[0] === '{' || text[0] === '[')) {
+      stats.answer(opts.namespace, flight.status, flight.tier);
+      return { value: undefined as T, text, status: flight.status, tier: flight.tier };
+    }
     if (flight.payload === undefined) {
       stats.answer(opts.namespace, flight.status, flight.tier);
       return { value: flight.value as T, status: flight.status, tier: flight.tier };

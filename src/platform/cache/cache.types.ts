@@ -57,7 +57,7 @@ export interface CacheResult<T> {
   /** The tier that answered a HIT or STALE. */
   tier?: 'l1' | 'l2';
   /**
-   * With `{ text: true }`: an in-memory hit of a JSON object or array as its stored JSON text, not parsed
+   * With `fetch(..., 'text')`: an in-memory hit of a JSON object or array as its stored JSON text, not parsed
    * (`value` is then undefined); the exact text `JSON.stringify` gave when it was cached.
    */
   text?: string;

@@ -306,7 +306,7 @@ class HeldLockState implements HeldLock {
 
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
-    if (this.reason !== undefined && !this.controller.signal.aborted) this.controller.abort(this.reason);
+    if (this.lost) this.controller.abort(this.reason); // a no-op once aborted
     return this.controller.signal;
   }
 
