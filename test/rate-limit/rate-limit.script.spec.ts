@@ -100,12 +100,9 @@ describeEachTopology(
               if (fields.length) multi.hset(k, ...fields);
             });
             const args = policies.flatMap((p) => [CODE[p.algorithm], p.limit, p.windowMs, p.cost, p.blockMs]);
-            (multi as unknown as Record<string, (...a: unknown[]) => void>).rateLimitConsume!(
-              caseKeys.length,
-              ...caseKeys,
-              consume ? '1' : '0',
-              ...args,
-            );
+            (multi as unknown as Record<string, (...a: unknown[]) => void>)[
+              `rateLimitConsume${caseKeys.length}`
+            ]!(...caseKeys, consume ? '1' : '0', ...args);
             multi.call('TIME');
             for (const k of caseKeys) multi.hgetall(k);
             const replies = (await multi.exec())!.map(([err, value]) => {

@@ -13,22 +13,32 @@ const ALGORITHM_CODE: Record<RateLimitAlgorithm, string> = {
   'token-bucket': 't',
 };
 
-type ConsumeCommand = (numKeys: number, ...keysAndArgs: (string | number)[]) => Promise<number[]>;
+type ConsumeCommand = (...keysAndArgs: (string | number)[]) => Promise<number[]>;
 
 /**
  * The Redis side: one variadic Lua script (`lua/rate-limit-consume-n.lua`) checks and consumes every policy
  * of a request in a single EVALSHA. The script takes as many keys as the request has policies, which the
  * platform loader's fixed `<name>-<numKeys>.lua` convention cannot express, so this class registers it
- * itself with `defineCommand` and no fixed key count. ioredis sends EVAL on a connection's first use of
- * it and EVALSHA after that: one round trip either way (two once per connection after Redis lost its scripts).
+ * itself, once per key count in use (`rateLimitConsume1`, `rateLimitConsume2`, ...: one script text, one
+ * SHA). Each registration declares its `numberOfKeys`: ioredis' auto-pipelining routes a custom command
+ * by its first argument, so a command called as `(count, ...keys)` would join the Cluster batch of the
+ * node that owns the slot of the *count*, which refuses the whole batch. With the count declared the first
+ * argument is the first key. EVAL on a connection's first use, EVALSHA after: one round trip either way.
  */
 export class RateLimitStore {
-  private readonly command: ConsumeCommand;
+  /** The most policies one request may be checked against (one registration per count up to it). */
+  static readonly MAX_POLICIES = 16;
+  private readonly commands: ConsumeCommand[] = [];
 
   constructor(private readonly client: RedisClient) {
-    if (!(COMMAND in client)) client.defineCommand(COMMAND, { lua: readFileSync(SCRIPT_FILE, 'utf8') });
-    const fn = (client as unknown as Record<string, ConsumeCommand>)[COMMAND]!;
-    this.command = fn.bind(client);
+    // Registered up front, not on first use: an auto-pipeline created earlier in the same tick copies the
+    // client's commands when it is made and would not know a command defined after it.
+    const lua = readFileSync(SCRIPT_FILE, 'utf8');
+    for (let n = 1; n <= RateLimitStore.MAX_POLICIES; n++) {
+      const name = `${COMMAND}${n}`;
+      if (!(name in client)) client.defineCommand(name, { numberOfKeys: n, lua });
+      this.commands[n] = (client as unknown as Record<string, ConsumeCommand>)[name]!.bind(client);
+    }
   }
 
   /**
@@ -42,7 +52,12 @@ export class RateLimitStore {
       keys.push(c.key);
       args.push(ALGORITHM_CODE[c.algorithm], c.limit, c.windowMs, c.cost, c.blockMs);
     }
-    const reply = await this.command(keys.length, ...keys, ...args);
+    const command = this.commands[keys.length];
+    if (!command)
+      throw new Error(
+        `a request is checked against ${keys.length} rate-limit policies, at most ${RateLimitStore.MAX_POLICIES}`,
+      );
+    const reply = await command(...keys, ...args);
     const results = checks.map((c, i): PolicyResult => {
       const at = 1 + i * 4;
       return {
