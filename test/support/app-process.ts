@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { authEnv } from './auth.js';
 import { spawnTracked, type ExitInfo } from './child.js';
 import { freePort } from './ports.js';
 import { repoRoot } from './tmp.js';
@@ -75,6 +76,7 @@ async function startAppOnce(entry: string, opts: StartAppOptions, port: number):
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
+    ...authEnv(),
     ...opts.env,
     PORT: String(port),
   };
