@@ -1,11 +1,15 @@
 // The bench's own world: a throwaway redis-server and the built app (BENCH_ROUTES=1) on free loopback
 // ports, shared by `npm run bench` (run.mjs) and `npm run bench:profile` (profile.mjs).
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
+
+/** The HS256 secret of the benched app, random per run: the `authed` scenario signs its token with it. */
+export const BENCH_AUTH_SECRET = randomBytes(48).toString('base64url');
 
 /**
  * Builds the app when needed, starts redis-server and the app, waits for /health/ready.
@@ -34,6 +38,7 @@ export async function startBench(options = {}) {
       DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
       DATA_DIR: join(work, 'data'),
       LOG_LEVEL: 'warn',
+      AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
       EMAIL_TRANSPORT: 'log', // queue (issue 7): production would otherwise require SMTP_URL
       // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
       ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),

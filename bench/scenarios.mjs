@@ -1,6 +1,16 @@
 // Benchmark scenarios: one entry per route under /bench (mounted with BENCH_ROUTES=1).
 // `requests` is an autocannon request list; `setup(baseUrl)` runs once before the scenario's rounds.
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { BENCH_AUTH_SECRET } from './harness.mjs';
+
+/** A verified token for the `authed` scenario (its session is warm after the warm-up). */
+const BENCH_TOKEN = await new SignJWT({ email: 'bench@example.com' })
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject('bench-user')
+  .setIssuedAt()
+  .setExpirationTime('2h')
+  .sign(Buffer.from(BENCH_AUTH_SECRET));
 
 /** The one key of the replay scenario (stored by its setup, kept 10 minutes). */
 const REPLAY_KEY = `bench-replay-${randomUUID()}`;
@@ -8,6 +18,8 @@ const REPLAY_KEY = `bench-replay-${randomUUID()}`;
 /** @type {{ scenario: string, method?: string, path: string, headers?: Record<string,string>, body?: string, requests?: object[], setup?: (baseUrl: string) => Promise<void> }[]} */
 export const scenarios = [
   { scenario: 'plain', path: '/bench/plain' },
+  // identity: a verified token with a warm session (0 Redis commands, 0 SQL queries per request)
+  { scenario: 'authed', path: '/bench/authed', headers: { authorization: `Bearer ${BENCH_TOKEN}` } },
   // rate limit: one policy, then four policies (still one Redis call per request)
   { scenario: 'throttled', path: '/bench/throttled' },
   { scenario: 'throttled-multi', path: '/bench/throttled-multi' },

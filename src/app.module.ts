@@ -12,6 +12,9 @@ import {
   redisConfig,
 } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
+import { authConfig } from './config/app.config.js';
+import { AuthModule } from './platform/auth/index.js';
+import { CustomersModule } from './features/customers/customers.module.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
@@ -61,6 +64,7 @@ import { EventsModule } from './features/events/events.module.js';
         idempotencyConfig,
         queueConfig,
         jobsConfig,
+        authConfig,
       ],
     }),
     LoggerModule.forRootAsync({
@@ -76,6 +80,12 @@ import { EventsModule } from './features/events/events.module.js';
       useFactory: (db: ConfigType<typeof databaseConfig>) => ({ url: db.url, pgliteDir: db.pgliteDir }),
     }),
     HealthModule,
+    // Identity before rate limits: its global guard must run first (limits track the verified sub).
+    AuthModule.forRootAsync({
+      imports: [CustomersModule],
+      inject: [authConfig.KEY],
+      useFactory: (auth: ConfigType<typeof authConfig>) => auth,
+    }),
     // rate limit: global guard, policies from RATE_LIMIT_*; probe routes only for tests
     RateLimitModule.forRootAsync({
       inject: [rateLimitConfig.KEY],

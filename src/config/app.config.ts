@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { validateEnv, type EnvironmentVariables } from './env.schema.js';
+import { embeddedSecret } from '../platform/auth/auth.secret.js';
 import { policiesFromEnv } from '../platform/rate-limit/rate-limit.policies.js';
 
 /** Parses `host:port,host:port` (IPv6 hosts in brackets) into address objects. */
@@ -30,6 +31,20 @@ export const httpConfig = registerAs('http', () => {
     bodyLimitKb: e.BODY_LIMIT_KB ?? 100,
     benchRoutes: e.BENCH_ROUTES === '1',
     dataDir: resolve(e.DATA_DIR ?? '.data'),
+  };
+});
+
+/** AuthModule options: the configured verifier, or the embedded default's secret outside production. */
+export const authConfig = registerAs('auth', () => {
+  const e = env();
+  const dataDir = resolve(e.DATA_DIR ?? '.data');
+  return {
+    jwtSecret: e.AUTH_JWT_SECRET ?? (e.AUTH_JWKS_URL ? undefined : embeddedSecret(dataDir)),
+    jwksUrl: e.AUTH_JWKS_URL,
+    issuer: e.AUTH_ISSUER,
+    audience: e.AUTH_AUDIENCE,
+    clockSkewS: e.AUTH_CLOCK_SKEW_S ?? 30,
+    adminToken: e.ADMIN_TOKEN,
   };
 });
 
@@ -142,6 +157,7 @@ export const jobsConfig = registerAs('jobs', () => {
     emailFrom: e.EMAIL_FROM ?? 'no-reply@localhost',
     emailLogDelayMs: e.EMAIL_LOG_DELAY_MS ?? 0,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
     exportsDir: resolve(e.DATA_DIR ?? '.data', 'exports'),
   };
 });

@@ -12,6 +12,7 @@ import {
   type ValidationError,
 } from 'class-validator';
 import { POLICY_SETTING } from '../platform/rate-limit/rate-limit.policies.js';
+import { isPublishedSecret } from './published-secrets.js';
 
 const HOST_PORT_LIST =
   /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}(,(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5})*$/;
@@ -116,6 +117,33 @@ export class EnvironmentVariables {
   @IsOptional()
   @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(32, { message: 'AUTH_JWT_SECRET must be at least 32 bytes (an HS256 shared secret)' })
+  AUTH_JWT_SECRET?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'AUTH_JWKS_URL must be an http(s):// URL of a JWKS document' })
+  AUTH_JWKS_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString({ message: 'AUTH_ISSUER must be the expected iss claim' })
+  AUTH_ISSUER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString({ message: 'AUTH_AUDIENCE must be the expected aud claim' })
+  AUTH_AUDIENCE?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'AUTH_CLOCK_SKEW_S must be an integer from 0 to 300' })
+  @Min(0, { message: 'AUTH_CLOCK_SKEW_S must be an integer from 0 to 300' })
+  @Max(300, { message: 'AUTH_CLOCK_SKEW_S must be an integer from 0 to 300' })
+  AUTH_CLOCK_SKEW_S?: number;
 
   @Transform(toInt)
   @IsOptional()
@@ -291,6 +319,10 @@ export class EnvironmentVariables {
 
   @QueueInt('WEBHOOK_TIMEOUT_MS', 100, 60_000)
   WEBHOOK_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'WEBHOOK_ALLOW_PRIVATE must be 0 or 1' })
+  WEBHOOK_ALLOW_PRIVATE?: string;
   // --- end queue ---
   // --- data-structure features (issue 8) ---
   @Transform(toInt)
@@ -355,6 +387,24 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
       );
     }
     if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
+    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+      throw new ConfigError('AUTH_JWT_SECRET or AUTH_JWKS_URL is required when NODE_ENV=production');
+    }
+    for (const name of ['ADMIN_TOKEN', 'AUTH_JWT_SECRET'] as const) {
+      if (env[name] && isPublishedSecret(env[name])) {
+        throw new ConfigError(
+          `${name} is a value published in this repository; generate a secret of your own`,
+        );
+      }
+    }
+  }
+  if (env.WEBHOOK_ALLOW_PRIVATE === '1' && env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'WEBHOOK_ALLOW_PRIVATE=1 is for tests and local development, not NODE_ENV=production',
+    );
+  }
+  if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+    throw new ConfigError('AUTH_JWT_SECRET and AUTH_JWKS_URL are exclusive: set one of them');
   }
   // --- queue (issue 7) ---
   const transport = env.EMAIL_TRANSPORT ?? (env.NODE_ENV === 'production' ? 'smtp' : 'log');

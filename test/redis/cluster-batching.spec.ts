@@ -30,6 +30,7 @@ const ARGS: Record<string, (i: number) => (string | number)[]> = {
   'lock-release': (i) => [`owner${i}`, 'chan'],
   'lock-reseed': (i) => [`owner${i}`, 5],
   'redis-ping-hash-tag': () => ['1', 10_000],
+  'session-delete-owned': (i) => [`owner${i}`],
 };
 
 describeEachTopology(

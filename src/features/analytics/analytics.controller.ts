@@ -4,6 +4,7 @@ import { addDays, CounterRangeError, dayOf, DailyCountersService } from '../../p
 import { ProblemException } from '../../platform/http/index.js';
 import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
 import { PageStatsDto, PageStatsQuery, TrackEventDto } from './analytics.dto.js';
+import { Public } from '../../platform/auth/index.js';
 
 /** The counters namespace of page views. */
 const PAGES = 'pages';
@@ -11,6 +12,7 @@ const PAGES = 'pages';
 /** Page views (exact, INCRBY) and unique visitors (HyperLogLog) per path and UTC day. */
 @ApiTags('analytics')
 @UseInterceptors(RedisUnavailableInterceptor)
+@Public()
 @Controller('analytics')
 export class AnalyticsController {
   constructor(private readonly counters: DailyCountersService) {}

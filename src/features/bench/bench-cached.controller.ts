@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Cacheable } from '../../platform/cache/index.js';
+import { Public } from '../../platform/auth/index.js';
 
 /** About 1 KB of JSON: a page of 8 catalogue-like items. */
 const PAYLOAD = {
@@ -25,6 +26,7 @@ const PAYLOAD = {
  */
 @ApiExcludeController()
 @SkipThrottle()
+@Public()
 @Controller('bench')
 export class BenchCachedController {
   @Get('cached')

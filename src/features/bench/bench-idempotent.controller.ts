@@ -4,6 +4,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { IsInt, Max, Min } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { Idempotent } from '../../platform/idempotency/index.js';
+import { Public } from '../../platform/auth/index.js';
 
 /** Body of POST /bench/idempotent. */
 export class BenchIdempotentDto {
@@ -19,6 +20,7 @@ export class BenchIdempotentDto {
  */
 @ApiExcludeController()
 @SkipThrottle()
+@Public()
 @Controller('bench')
 export class BenchIdempotentController {
   @Post('idempotent')

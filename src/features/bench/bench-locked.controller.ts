@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { WithLock } from '../../platform/lock/index.js';
+import { Public } from '../../platform/auth/index.js';
 
 /**
  * `POST /bench/locked/:id`: the cost of `@WithLock` alone (acquire + release: two Lua calls, two round
@@ -9,6 +10,7 @@ import { WithLock } from '../../platform/lock/index.js';
  */
 @ApiExcludeController()
 @SkipThrottle()
+@Public()
 @Controller('bench')
 export class BenchLockedController {
   @Post('locked/:id')

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { QueueProducer } from '../../platform/queue/index.js';
+import { Public } from '../../platform/auth/index.js';
 
 /** Queue of the enqueue-throughput scenario: nothing processes it (the scenario measures the add alone). */
 export const BENCH_QUEUE = 'bench';
@@ -18,6 +19,7 @@ const KEEP = { removeOnComplete: { count: 1_000_000, age: 3_600 } };
  */
 @ApiExcludeController()
 @SkipThrottle()
+@Public()
 @Controller('bench')
 export class BenchQueueController {
   private n = 0;

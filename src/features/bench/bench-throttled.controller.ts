@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { RateLimit } from '../../platform/rate-limit/index.js';
+import { Public } from '../../platform/auth/index.js';
 
 const NEVER = { limit: 1e9, ttl: 60_000 };
 
@@ -9,6 +10,7 @@ const NEVER = { limit: 1e9, ttl: 60_000 };
  * deciding. `throttled-multi` applies four policies to show they still cost one Redis call.
  */
 @ApiExcludeController()
+@Public()
 @Controller('bench')
 export class BenchThrottledController {
   @Get('throttled')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BenchCachedController } from './bench-cached.controller.js';
 import { BenchIdempotentController } from './bench-idempotent.controller.js';
+import { BenchAuthedController } from './bench-authed.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 import { BenchLockedController } from './bench-locked.controller.js';
 import { BenchThrottledController } from './bench-throttled.controller.js';
@@ -17,6 +18,7 @@ import { BenchQueueProcessor } from './bench-queue.processor.js';
 @Module({
   controllers: [
     BenchPlainController,
+    BenchAuthedController,
     BenchIdempotentController,
     BenchLockedController,
     BenchThrottledController,

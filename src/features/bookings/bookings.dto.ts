@@ -16,10 +16,14 @@ export class CreateBookingDto {
   @Matches(ID, { message: ID_MESSAGE })
   carId!: string;
 
-  @ApiProperty({ example: 'cust-7' })
+  @ApiPropertyOptional({
+    example: 'cust-7',
+    description: 'the customer booked for: the caller by default; another customer needs the admin role',
+  })
+  @IsOptional()
   @IsString()
   @Matches(ID, { message: ID_MESSAGE })
-  customerId!: string;
+  customerId?: string;
 
   @ApiProperty({ example: '2026-12-01', description: 'first day (UTC), today or later' })
   @IsString()

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { DATABASE, migrationsToken, type Database } from '../../platform/database/index.js';
 import { bookingFences, bookings, type BookingRow } from './bookings.schema.js';
 
@@ -67,24 +67,35 @@ export class BookingsRepository {
     return row ? Number(row.token) : 0;
   }
 
-  /** One page of a car's bookings by start date, and the car's total. */
-  async list(carId: string, page: number, limit: number): Promise<{ rows: BookingRow[]; total: number }> {
+  /** One page of a car's bookings by start date (of one customer, when `customerId` is given), and the total. */
+  async list(
+    carId: string,
+    page: number,
+    limit: number,
+    customerId?: string,
+  ): Promise<{ rows: BookingRow[]; total: number }> {
+    const where = customerId
+      ? and(eq(bookings.carId, carId), eq(bookings.customerId, customerId))
+      : eq(bookings.carId, carId);
     const [rows, [total]] = await Promise.all([
       this.db
         .select()
         .from(bookings)
-        .where(eq(bookings.carId, carId))
+        .where(where)
         .orderBy(asc(bookings.startDate), asc(bookings.id))
         .limit(limit)
         .offset((page - 1) * limit),
-      this.db.select({ n: count() }).from(bookings).where(eq(bookings.carId, carId)),
+      this.db.select({ n: count() }).from(bookings).where(where),
     ]);
     return { rows, total: Number(total?.n ?? 0) };
   }
 
-  /** Deletes a booking; true when it existed. */
-  async delete(id: string): Promise<boolean> {
-    const deleted = await this.db.delete(bookings).where(eq(bookings.id, id)).returning({ id: bookings.id });
+  /** Deletes a booking (only `customerId`'s, when given); true when it existed. */
+  async delete(id: string, customerId?: string): Promise<boolean> {
+    const where = customerId
+      ? and(eq(bookings.id, id), eq(bookings.customerId, customerId))
+      : eq(bookings.id, id);
+    const deleted = await this.db.delete(bookings).where(where).returning({ id: bookings.id });
     return deleted.length > 0;
   }
 }

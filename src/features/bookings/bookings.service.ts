@@ -34,7 +34,7 @@ export class BookingsService {
    * @throws BookingConflictError (409) on overlap; LockBusyError (409) / LockUnavailableError (503)
    */
   @WithLock({ key: 'car:{args.0.carId}', ttlMs: BOOKING_LOCK_TTL_MS, waitMs: BOOKING_LOCK_WAIT_MS })
-  async create(input: CreateBookingDto): Promise<BookingView> {
+  async create(input: CreateBookingDto & { customerId: string }): Promise<BookingView> {
     const lock = LockContext.current(this.locks.keysOf(['car', input.carId]).resource);
     if (!lock) throw new Error('BookingsService.create runs without its lock');
     lock.signal.throwIfAborted();
@@ -48,7 +48,7 @@ export class BookingsService {
    * the lock is no longer ours, the holder is stale and the write stays rejected.
    * @throws StaleFencingTokenError (409) for a stale holder
    */
-  async createUnder(input: CreateBookingDto, lock: Lock): Promise<BookingView> {
+  async createUnder(input: CreateBookingDto & { customerId: string }, lock: Lock): Promise<BookingView> {
     for (let attempt = 0; ; attempt++) {
       const token = lock.fencingToken;
       try {
@@ -73,14 +73,17 @@ export class BookingsService {
     }
   }
 
-  /** A page of a car's bookings, by start date. */
-  async list(carId: string, page: number, limit: number): Promise<BookingPage> {
-    const { rows, total } = await this.repo.list(carId, page, limit);
+  /** A page of a car's bookings, by start date (only `customerId`'s when given). */
+  async list(carId: string, page: number, limit: number, customerId?: string): Promise<BookingPage> {
+    const { rows, total } = await this.repo.list(carId, page, limit, customerId);
     return { items: rows.map(view), page, limit, total };
   }
 
-  /** Cancels a booking (no lock needed: removing a range cannot create an overlap). */
-  async remove(id: string): Promise<void> {
-    if (!(await this.repo.delete(id))) throw new BookingNotFoundError(id);
+  /**
+   * Cancels a booking (no lock needed: removing a range cannot create an overlap); with `customerId`, only
+   * that customer's (another's answers not found, so existence does not leak).
+   */
+  async remove(id: string, customerId?: string): Promise<void> {
+    if (!(await this.repo.delete(id, customerId))) throw new BookingNotFoundError(id);
   }
 }

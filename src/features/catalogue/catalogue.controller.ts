@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminGuard, ProblemException } from '../../platform/http/index.js';
+import { ProblemException } from '../../platform/http/index.js';
 import { Cacheable, CacheEvict } from '../../platform/cache/index.js';
 import { CarIdParams, CreateCarDto, ListCarsQuery, UpdateCarDto } from './catalogue.dto.js';
 import { CatalogueRepository } from './catalogue.repository.js';
 import type { Car } from './catalogue.schema.js';
+import { Public, Roles } from '../../platform/auth/index.js';
 
 /** The tag of one car: ids normalised (`/cars/042` and `/cars/42` share it). */
 const carTag = (id: unknown) => `car:${Number(id)}`;
@@ -21,6 +22,7 @@ const notFound = (id: number) =>
 export class CatalogueController {
   constructor(private readonly repo: CatalogueRepository) {}
 
+  @Public()
   @Get()
   @Cacheable({ namespace: 'catalogue', ttl: '60s', grace: '10m', tags: ['cars'], public: true })
   async list(
@@ -32,6 +34,7 @@ export class CatalogueController {
     return { items, page, limit, total };
   }
 
+  @Public()
   @Get(':id')
   @Cacheable({
     namespace: 'catalogue',
@@ -49,7 +52,7 @@ export class CatalogueController {
   @Post()
   @HttpCode(201)
   @ApiBearerAuth()
-  @UseGuards(AdminGuard)
+  @Roles('admin')
   @CacheEvict({ tags: ['cars'] })
   async create(@Body() dto: CreateCarDto): Promise<Car> {
     return this.repo.create(dto);
@@ -57,7 +60,7 @@ export class CatalogueController {
 
   @Patch(':id')
   @ApiBearerAuth()
-  @UseGuards(AdminGuard)
+  @Roles('admin')
   @CacheEvict({ tags: ({ params }) => ['cars', carTag(params.id)] })
   async update(@Param() { id }: CarIdParams, @Body() dto: UpdateCarDto): Promise<Car> {
     const patch = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined));

@@ -1,12 +1,17 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, ownerFilter, type Principal } from '../../platform/auth/index.js';
 import type { Response } from 'express';
 import { APP_EVENT_TYPES } from '../../platform/pubsub/index.js';
 import { EventsQuery, parseTypes } from './events.dto.js';
 import { EventsHub } from './events.hub.js';
 
-/** Server-Sent Events: what happens on any instance, streamed by every instance. */
+/**
+ * Server-Sent Events: what happens on any instance, streamed by every instance. A customer sees the events
+ * about their own bookings and payments (and flag changes); the admin role sees every event.
+ */
 @ApiTags('events')
+@ApiBearerAuth()
 @Controller('events')
 export class EventsController {
   constructor(private readonly hub: EventsHub) {}
@@ -18,7 +23,7 @@ export class EventsController {
   @Get()
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: `an event stream of ${APP_EVENT_TYPES.join(', ')}` })
-  stream(@Query() query: EventsQuery, @Res() res: Response): void {
+  stream(@Query() query: EventsQuery, @Res() res: Response, @CurrentPrincipal() me: Principal): void {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -29,6 +34,6 @@ export class EventsController {
     res.socket?.setNoDelay(true);
     // The first line tells the client the stream is live; `retry:` sets its reconnect delay.
     res.write(': connected\nretry: 2000\n\n');
-    this.hub.add(res, query.types ? parseTypes(query.types) : undefined);
+    this.hub.add(res, query.types ? parseTypes(query.types) : undefined, ownerFilter(me));
   }
 }

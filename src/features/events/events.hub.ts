@@ -22,6 +22,14 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 interface Client {
   res: Response;
   types?: ReadonlySet<AppEventType>;
+  /** The customer whose events this client may see; undefined for an admin (every event). */
+  owner?: string;
+}
+
+/** The customer an event is about (`customerId` of a booking or payment), or undefined (flags: everyone's). */
+function ownerOf(event: AppEvent): string | undefined {
+  const data = event.data as { customerId?: unknown } | null;
+  return data && typeof data.customerId === 'string' ? data.customerId : undefined;
 }
 
 /**
@@ -70,9 +78,12 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
     return this.clients.size;
   }
 
-  /** Adds a client whose SSE headers are sent; it is removed when its connection closes. */
-  add(res: Response, types?: AppEventType[]): void {
-    const client: Client = { res, types: types && new Set(types) };
+  /**
+   * Adds a client whose SSE headers are sent, seeing only the events of `owner` (and events about no
+   * customer); undefined sees all. It is removed when its connection closes.
+   */
+  add(res: Response, types: AppEventType[] | undefined, owner: string | undefined): void {
+    const client: Client = { res, types: types && new Set(types), owner };
     this.clients.add(client);
     res.once('close', () => this.remove(client, false));
     this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs);
@@ -102,8 +113,11 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
   private broadcast(event: AppEvent): void {
     // JSON.stringify never emits a raw newline, so `data:` is one line.
     const chunk = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+    const owner = ownerOf(event);
     for (const client of [...this.clients]) {
-      if (!client.types || client.types.has(event.type)) this.write(client, chunk);
+      if (client.types && !client.types.has(event.type)) continue;
+      if (owner !== undefined && client.owner !== undefined && client.owner !== owner) continue;
+      this.write(client, chunk);
     }
   }
 }

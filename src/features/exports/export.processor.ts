@@ -16,8 +16,10 @@ const BATCH = 500;
 export interface ExportJob {
   entity: ExportEntity;
   format: ExportFormat;
-  /** Who asked: only they can read the status and download the file. */
+  /** Who asked (`sub`): only they (and the admin role) can read the status and download the file. */
   principal: string;
+  /** Export every customer's rows (an admin asked); otherwise only `principal`'s. */
+  all?: boolean;
 }
 
 /** What a finished export job returns. */
@@ -80,13 +82,14 @@ export class ExportProcessor implements JobProcessor<ExportJob, ExportResult> {
     const { entity, format } = job.data;
     const jobId = String(job.id);
     await this.files.ensureDir();
-    const total = await this.source.count(entity);
+    const owner = job.data.all ? undefined : job.data.principal;
+    const total = await this.source.count(entity, owner);
     const encoder = new ExportEncoder(format);
     const temp = this.files.tempOf(jobId, format);
     const file = await open(temp, 'w');
     let bytes = 0;
     try {
-      for await (const batch of this.source.batches(entity, BATCH)) {
+      for await (const batch of this.source.batches(entity, BATCH, owner)) {
         signal.throwIfAborted();
         bytes += (await file.write(encoder.encode(batch))).bytesWritten;
         // Rows may be added while exporting: the count is an estimate, so stay below 100 until the end.

@@ -11,10 +11,13 @@ export type ExportRow = Record<string, unknown>;
  * read them through this interface, so the export job does not depend on those features' code.
  */
 export interface ExportSource {
-  /** Rows of `entity`; 0 when its table does not exist (yet). */
-  count(entity: ExportEntity): Promise<number>;
-  /** Every row of `entity` in key order, `batchSize` at a time; nothing when the table does not exist. */
-  batches(entity: ExportEntity, batchSize: number): AsyncIterable<ExportRow[]>;
+  /** Rows of `entity` (only `owner`'s when given); 0 when its table does not exist (yet). */
+  count(entity: ExportEntity, owner?: string): Promise<number>;
+  /**
+   * Every row of `entity` (only `owner`'s when given) in key order, `batchSize` at a time, with the columns
+   * the API shows; nothing when the table does not exist.
+   */
+  batches(entity: ExportEntity, batchSize: number, owner?: string): AsyncIterable<ExportRow[]>;
 }
 
 /** Injection token of the ExportSource port. */

@@ -7,15 +7,13 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
-  Req,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Job } from 'bullmq';
-import type { Request } from 'express';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { principalOf } from '../../platform/http/index.js';
+import { CurrentPrincipal, isAdmin, type Principal } from '../../platform/auth/index.js';
 import { JobAcceptedDto, QueueProducer } from '../../platform/queue/index.js';
 import { RateLimit } from '../../platform/rate-limit/index.js';
 import { ExportFiles } from './export.files.js';
@@ -23,8 +21,12 @@ import { CONTENT_TYPES } from './export.format.js';
 import { downloadUrlOf, EXPORTS_QUEUE, type ExportJob, type ExportResult } from './export.processor.js';
 import { CreateExportDto, ExportStatusDto } from './exports.dto.js';
 
-/** CSV / JSON exports of bookings and payments, built by the `exports` queue. */
+/**
+ * CSV / JSON exports of bookings and payments, built by the `exports` queue: the caller's own rows (every
+ * row for the admin role), with the columns the API shows.
+ */
 @ApiTags('exports')
+@ApiBearerAuth()
 @Controller('exports')
 export class ExportsController {
   constructor(
@@ -37,12 +39,12 @@ export class ExportsController {
   @HttpCode(202)
   @RateLimit('export')
   @ApiAcceptedResponse({ type: JobAcceptedDto })
-  async create(@Body() dto: CreateExportDto, @Req() req: Request): Promise<JobAcceptedDto> {
-    const principal = principalOf(req);
-    const data: ExportJob = { entity: dto.entity, format: dto.format, principal };
+  async create(@Body() dto: CreateExportDto, @CurrentPrincipal() me: Principal): Promise<JobAcceptedDto> {
+    // An admin exports every customer's rows; anyone else their own.
+    const data: ExportJob = { entity: dto.entity, format: dto.format, principal: me.sub, all: isAdmin(me) };
     const { jobId } = await this.producer.enqueue(EXPORTS_QUEUE, dto.entity, data, {
       deduplicationId: dto.deduplicationId,
-      scope: principal,
+      scope: me.sub,
     });
     return { jobId };
   }
@@ -52,9 +54,9 @@ export class ExportsController {
   @ApiOkResponse({ type: ExportStatusDto })
   async status(
     @Param('jobId', new ParseUUIDPipe()) jobId: string,
-    @Req() req: Request,
+    @CurrentPrincipal() me: Principal,
   ): Promise<ExportStatusDto> {
-    const { job, state } = await this.job(jobId, req);
+    const { job, state } = await this.job(jobId, me);
     const progress = typeof job.progress === 'number' ? job.progress : 0;
     return {
       state,
@@ -69,9 +71,9 @@ export class ExportsController {
   @ApiProduces(CONTENT_TYPES.csv, CONTENT_TYPES.json)
   async download(
     @Param('jobId', new ParseUUIDPipe()) jobId: string,
-    @Req() req: Request,
+    @CurrentPrincipal() me: Principal,
   ): Promise<StreamableFile> {
-    const { job, state } = await this.job(jobId, req);
+    const { job, state } = await this.job(jobId, me);
     if (state !== 'completed') {
       throw new NotFoundException(`export ${jobId} is not complete`);
     }
@@ -95,11 +97,11 @@ export class ExportsController {
 
   private async job(
     jobId: string,
-    req: Request,
+    me: Principal,
   ): Promise<{ job: Job<ExportJob, ExportResult>; state: string }> {
     const found = await this.producer.getJobWithState<ExportJob, ExportResult>(EXPORTS_QUEUE, jobId);
     // Another caller's export is as absent as an unknown one.
-    if (!found || found.job.data.principal !== principalOf(req)) {
+    if (!found || (found.job.data.principal !== me.sub && !isAdmin(me))) {
       throw new NotFoundException(`export ${jobId} not found`);
     }
     return found;

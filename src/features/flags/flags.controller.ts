@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Put, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { FlagsService } from '../../platform/flags/index.js';
-import { AdminGuard, ProblemException } from '../../platform/http/index.js';
+import { ProblemException } from '../../platform/http/index.js';
 import { EventsPublisher } from '../../platform/pubsub/index.js';
 import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
 import { EvaluateQuery, EvaluationDto, FlagDto, FlagListDto, FlagParams, PutFlagDto } from './flags.dto.js';
+import { Public, Roles } from '../../platform/auth/index.js';
 
 const notFound = (name: string) =>
   new ProblemException(404, 'not-found', 'Not Found', { detail: `flag ${name} does not exist` });
@@ -19,12 +20,14 @@ export class FlagsController {
     private readonly events: EventsPublisher,
   ) {}
 
+  @Public()
   @Get()
   @ApiOkResponse({ type: FlagListDto })
   list(): FlagListDto {
     return { items: this.flags.list() };
   }
 
+  @Public()
   @Get(':name')
   @ApiOkResponse({ type: FlagDto })
   get(@Param() p: FlagParams): FlagDto {
@@ -35,7 +38,7 @@ export class FlagsController {
 
   /** Creates or replaces a flag (admin); every instance applies it, and `flag.changed` is streamed. */
   @Put(':name')
-  @UseGuards(AdminGuard)
+  @Roles('admin')
   @ApiBearerAuth()
   @ApiOkResponse({ type: FlagDto })
   async put(@Param() p: FlagParams, @Body() dto: PutFlagDto): Promise<FlagDto> {
@@ -45,6 +48,7 @@ export class FlagsController {
   }
 
   /** Deterministic per subject: on when enabled and SHA-256(flag, subject) falls within the rollout. */
+  @Public()
   @Get(':name/evaluate')
   @ApiOkResponse({ type: EvaluationDto })
   evaluate(@Param() p: FlagParams, @Query() q: EvaluateQuery): EvaluationDto {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put, Query, UseInterceptors } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ProblemException } from '../../platform/http/index.js';
 import { LeaderboardRangeError, LeaderboardService } from '../../platform/leaderboard/index.js';
 import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
@@ -12,6 +12,7 @@ import {
   PutScoreDto,
   StandingDto,
 } from './leaderboards.dto.js';
+import { Public, Roles } from '../../platform/auth/index.js';
 
 const badRequest = (field: string, message: string, cause?: unknown) =>
   new ProblemException(400, 'validation-error', 'Bad Request', {
@@ -29,6 +30,8 @@ export class LeaderboardsController {
 
   /** Sets (`score`) or adds to (`increment`) a member's score: one ZADD, or one Lua call. */
   @Put(':board/members/:member')
+  @Roles('admin')
+  @ApiBearerAuth()
   @ApiOkResponse({ type: MemberScoreDto })
   async put(@Param() p: MemberParams, @Body() dto: PutScoreDto): Promise<MemberScoreDto> {
     if ((dto.score === undefined) === (dto.increment === undefined)) {
@@ -47,6 +50,7 @@ export class LeaderboardsController {
   }
 
   /** A page of the board: ZRANGE WITHSCORES and ZCARD in one round trip. */
+  @Public()
   @Get(':board')
   @ApiOkResponse({ type: BoardPageDto })
   async page(@Param() p: BoardParams, @Query() q: BoardQuery): Promise<BoardPageDto> {
@@ -57,6 +61,7 @@ export class LeaderboardsController {
   }
 
   /** A member's rank and score (one Lua call), 404 when not on the board. */
+  @Public()
   @Get(':board/members/:member')
   @ApiOkResponse({ type: StandingDto })
   async member(@Param() p: MemberParams): Promise<StandingDto> {

@@ -7,11 +7,16 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
-  Req,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { principalOf } from '../../platform/http/index.js';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, isAdmin, type Principal } from '../../platform/auth/index.js';
+import { ProblemException } from '../../platform/http/index.js';
 import { JobAcceptedDto, QueueProducer } from '../../platform/queue/index.js';
 import { RateLimit } from '../../platform/rate-limit/index.js';
 import { EMAIL_QUEUE, type EmailJob } from './email.processor.js';
@@ -19,6 +24,7 @@ import { EmailJobStatusDto, SendEmailDto } from './notifications.dto.js';
 
 /** E-mail notifications, sent off the request path by the `email` queue. */
 @ApiTags('notifications')
+@ApiBearerAuth()
 @Controller('notifications')
 export class NotificationsController {
   constructor(private readonly producer: QueueProducer) {}
@@ -28,12 +34,21 @@ export class NotificationsController {
   @HttpCode(202)
   @RateLimit('message')
   @ApiAcceptedResponse({ type: JobAcceptedDto })
-  async send(@Body() dto: SendEmailDto, @Req() req: Request): Promise<JobAcceptedDto> {
-    const principal = principalOf(req);
-    const data: EmailJob = { to: dto.to, subject: dto.subject, body: dto.body, principal };
+  @ApiForbiddenResponse({
+    description: "`to` is not the caller's verified e-mail (admins may send anywhere)",
+  })
+  async send(@Body() dto: SendEmailDto, @CurrentPrincipal() me: Principal): Promise<JobAcceptedDto> {
+    // Not an open relay: a customer can only write to their own verified address.
+    if (!isAdmin(me) && (!me.email || me.email.toLowerCase() !== dto.to.toLowerCase())) {
+      throw new ProblemException(403, 'forbidden', 'Forbidden', {
+        detail:
+          'to must be the e-mail address of your token (the email claim) unless you have the admin role',
+      });
+    }
+    const data: EmailJob = { to: dto.to, subject: dto.subject, body: dto.body, principal: me.sub };
     const { jobId } = await this.producer.enqueue(EMAIL_QUEUE, 'send', data, {
       deduplicationId: dto.deduplicationId,
-      scope: principal,
+      scope: me.sub,
     });
     return { jobId };
   }
@@ -43,10 +58,10 @@ export class NotificationsController {
   @ApiOkResponse({ type: EmailJobStatusDto })
   async status(
     @Param('jobId', new ParseUUIDPipe()) jobId: string,
-    @Req() req: Request,
+    @CurrentPrincipal() me: Principal,
   ): Promise<EmailJobStatusDto> {
     const found = await this.producer.getJobWithState<EmailJob>(EMAIL_QUEUE, jobId);
-    if (!found || found.job.data.principal !== principalOf(req)) {
+    if (!found || (found.job.data.principal !== me.sub && !isAdmin(me))) {
       throw new NotFoundException(`job ${jobId} not found`);
     }
     const { job, state } = found;

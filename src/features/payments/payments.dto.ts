@@ -23,10 +23,15 @@ export class CreatePaymentDto {
   @IsIn(CURRENCIES)
   currency!: (typeof CURRENCIES)[number];
 
-  @ApiProperty({ example: 'cus_42', pattern: CUSTOMER_ID.source })
+  @ApiPropertyOptional({
+    example: 'cus_42',
+    pattern: CUSTOMER_ID.source,
+    description: 'the paying customer: the caller by default; another customer needs the admin role',
+  })
+  @IsOptional()
   @IsString()
   @Matches(CUSTOMER_ID, { message: CUSTOMER_ID_MESSAGE })
-  customerId!: string;
+  customerId?: string;
 }
 
 /** Query of GET /payments. */

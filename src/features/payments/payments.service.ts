@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { DATABASE, migrationsToken, type Database } from '../../platform/database/index.js';
 import { keyReused } from '../../platform/idempotency/index.js';
@@ -38,7 +38,7 @@ export class PaymentsService {
    * previous attempt committed and then died before its response was stored for replay. A different
    * request under that key is refused with 422, as the Redis record would have refused it.
    */
-  async create(dto: CreatePaymentDto, scopedKey: string): Promise<PaymentDto> {
+  async create(dto: CreatePaymentDto & { customerId: string }, scopedKey: string): Promise<PaymentDto> {
     const id = randomUUID();
     const [row] = await this.db
       .insert(payments)
@@ -72,18 +72,20 @@ export class PaymentsService {
     return toDto(existing);
   }
 
-  /** One payment. @throws NotFoundException */
-  async get(id: string): Promise<PaymentDto> {
-    const [row] = await this.db.select().from(payments).where(eq(payments.id, id));
+  /** One payment (only `owner`'s when given: another's is not found). @throws NotFoundException */
+  async get(id: string, owner?: string): Promise<PaymentDto> {
+    const where = owner ? and(eq(payments.id, id), eq(payments.customerId, owner)) : eq(payments.id, id);
+    const [row] = await this.db.select().from(payments).where(where);
     if (!row) throw new NotFoundException(`payment ${id} not found`);
     return toDto(row);
   }
 
-  /** Newest first, optionally one customer's. */
-  async list(query: ListPaymentsQuery): Promise<PaymentPageDto> {
+  /** Newest first: `owner`'s only when given, else every customer's or the one the query names. */
+  async list(query: ListPaymentsQuery, owner?: string): Promise<PaymentPageDto> {
     const page = query.page ?? 1;
     const limit = query.limit ?? 20;
-    const where: SQL | undefined = query.customerId ? eq(payments.customerId, query.customerId) : undefined;
+    const customer = owner ?? query.customerId;
+    const where: SQL | undefined = customer ? eq(payments.customerId, customer) : undefined;
     const [rows, [total]] = await Promise.all([
       this.db
         .select()

@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UseInterceptors } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, ownerFilter, type Principal } from '../../platform/auth/index.js';
 import type { Response } from 'express';
 import { ProblemException } from '../../platform/http/index.js';
 import { RateLimit } from '../../platform/rate-limit/index.js';
@@ -17,8 +24,9 @@ const notFound = (id: string) =>
     detail: `upload session ${id} does not exist or has expired`,
   });
 
-/** Upload sessions: short-lived records under 128-bit random ids, expired by Redis. */
+/** Upload sessions: short-lived records under 128-bit random ids, expired by Redis, each its creator's. */
 @ApiTags('uploads')
+@ApiBearerAuth()
 @UseInterceptors(RedisUnavailableInterceptor)
 @Controller('uploads/sessions')
 export class UploadsController {
@@ -31,8 +39,9 @@ export class UploadsController {
   async create(
     @Body() dto: CreateUploadSessionDto,
     @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() me: Principal,
   ): Promise<UploadSessionCreatedDto> {
-    const session = await this.uploads.create(dto);
+    const session = await this.uploads.create(dto, me.sub);
     res.location(`/uploads/sessions/${session.sessionId}`);
     return { sessionId: session.sessionId, expiresAt: session.expiresAt };
   }
@@ -40,8 +49,8 @@ export class UploadsController {
   /** The session, 404 once it has expired or been deleted. */
   @Get(':id')
   @ApiOkResponse({ type: UploadSessionDto })
-  async get(@Param() p: UploadSessionParams): Promise<UploadSessionDto> {
-    const session = await this.uploads.get(p.id);
+  async get(@Param() p: UploadSessionParams, @CurrentPrincipal() me: Principal): Promise<UploadSessionDto> {
+    const session = await this.uploads.get(p.id, ownerFilter(me));
     if (!session) throw notFound(p.id);
     return session;
   }
@@ -50,7 +59,7 @@ export class UploadsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()
-  async delete(@Param() p: UploadSessionParams): Promise<void> {
-    if (!(await this.uploads.delete(p.id))) throw notFound(p.id);
+  async delete(@Param() p: UploadSessionParams, @CurrentPrincipal() me: Principal): Promise<void> {
+    if (!(await this.uploads.delete(p.id, ownerFilter(me)))) throw notFound(p.id);
   }
 }

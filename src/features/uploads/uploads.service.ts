@@ -29,19 +29,22 @@ export class UploadsService {
     this.ttlSeconds = config.uploadSessionTtlSeconds;
   }
 
-  async create(dto: CreateUploadSessionDto): Promise<UploadSessionDto> {
+  /** Opens a session owned by `owner`. */
+  async create(dto: CreateUploadSessionDto, owner: string): Promise<UploadSessionDto> {
     const { fileName, size, contentType } = dto;
     return view(
-      await this.sessions.create<UploadData>(KIND, { fileName, size, contentType }, this.ttlSeconds),
+      await this.sessions.create<UploadData>(KIND, { fileName, size, contentType }, this.ttlSeconds, owner),
     );
   }
 
-  async get(id: string): Promise<UploadSessionDto | null> {
-    const found = await this.sessions.get<UploadData>(KIND, id);
+  /** The session, if it exists and belongs to `owner` (undefined: any owner). */
+  async get(id: string, owner?: string): Promise<UploadSessionDto | null> {
+    const found = await this.sessions.get<UploadData>(KIND, id, owner);
     return found && view(found);
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.sessions.delete(KIND, id);
+  /** Deletes the session if it belongs to `owner` (undefined: any owner). */
+  delete(id: string, owner?: string): Promise<boolean> {
+    return this.sessions.delete(KIND, id, owner);
   }
 }

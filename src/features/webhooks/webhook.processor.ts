@@ -7,6 +7,7 @@ import { DATABASE, migrationsToken, type Database } from '../../platform/databas
 import { QueueProcessor, type JobProcessor } from '../../platform/queue/index.js';
 import { WEBHOOKS_QUEUE, type WebhookDelivery } from './webhook.events.js';
 import { signWebhook, WEBHOOK_HEADERS } from './webhook.signature.js';
+import { postWebhook, WebhookTargetError } from './webhook.target.js';
 import { webhookSubscriptions } from './webhooks.schema.js';
 
 /** What a delivery job returns. */
@@ -16,7 +17,8 @@ export type WebhookOutcome = { status: number } | { skipped: string };
  * POSTs a delivery to its subscriber, signed (Standard Webhooks headers; `webhook-id` is the job id, the
  * same on every retry, for the receiver to drop repeats). Anything but a 2xx within WEBHOOK_TIMEOUT_MS
  * fails the attempt: the queue retries with exponential backoff and dead-letters after the last attempt.
- * Redirects are not followed (a 3xx fails), so a delivery only ever goes to the subscribed URL.
+ * Redirects are not followed (a 3xx fails), so a delivery only ever goes to the subscribed URL, and the
+ * connection goes to the address that was checked to be public (see webhook.target.ts).
  */
 @QueueProcessor({ queue: WEBHOOKS_QUEUE })
 export class WebhookProcessor implements JobProcessor<WebhookDelivery, WebhookOutcome> {
@@ -36,12 +38,11 @@ export class WebhookProcessor implements JobProcessor<WebhookDelivery, WebhookOu
     const body = JSON.stringify({ id: d.eventId, type: d.type, occurredAt: d.occurredAt, data: d.data });
     const id = String(job.id);
     const timestamp = Math.floor(Date.now() / 1000);
-    let response: Response;
+    let status: number;
     try {
-      response = await fetch(subscription.url, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
+      status = await postWebhook(
+        subscription.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'nest-redis-platform-webhooks/1',
           [WEBHOOK_HEADERS.id]: id,
@@ -49,19 +50,19 @@ export class WebhookProcessor implements JobProcessor<WebhookDelivery, WebhookOu
           [WEBHOOK_HEADERS.signature]: signWebhook(subscription.secret, id, timestamp, body),
         },
         body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.jobs.webhookTimeoutMs)]),
-      });
+        {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(this.jobs.webhookTimeoutMs)]),
+          allowPrivate: this.jobs.webhookAllowPrivate,
+        },
+      );
     } catch (err) {
-      const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`receiver unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`, {
-        cause: err,
-      });
+      if (err instanceof WebhookTargetError)
+        throw new Error(`target refused: ${err.message}`, { cause: err });
+      const e = err as Error & { code?: string };
+      throw new Error(`receiver unreachable: ${e.code ?? e.message}`, { cause: err });
     }
-    // The receiver's body is not ours to read; free the connection.
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) {
-      throw new Error(`receiver answered HTTP ${response.status}`);
-    }
-    return { status: response.status };
+    // Redirects are not followed: a 3xx fails like any other non-2xx.
+    if (status < 200 || status >= 300) throw new Error(`receiver answered HTTP ${status}`);
+    return { status };
   }
 }

@@ -1,12 +1,12 @@
-import { Controller, Get, Header, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminGuard } from '../http/index.js';
 import { CacheEngine } from './cache.engine.js';
+import { Roles } from '../auth/index.js';
 
 /** `GET /admin/cache/stats`: this instance's cache state and per-namespace counts (admin only). */
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(AdminGuard)
+@Roles('admin')
 @Controller('admin/cache')
 export class CacheAdminController {
   constructor(private readonly engine: CacheEngine) {}

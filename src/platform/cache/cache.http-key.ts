@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
-import { ANONYMOUS, principalOf } from '../http/index.js';
+import { principalOf } from '../http/index.js';
 import type { KeyPart } from '../redis/index.js';
 import type { CacheableContext, CacheableOptions } from './cache.decorators.js';
 import { CacheKeys } from './cache.keys.js';
@@ -18,17 +18,17 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Who a cached response belongs to: `pub` on public routes, `anon` without credentials, the principal
- * (SHA-256 of the bearer token) with a bearer token alone, else a digest of every credential the
+ * Who a cached response belongs to: `pub` on public routes, `anon` without credentials, the verified
+ * principal's `sub` (hashed by KeyBuilder when it is not plain) with a bearer token alone, else a digest of every credential the
  * request carries (another Authorization scheme, cookies), so no credential-bearing request shares.
  */
 export function cacheScope(req: Request, isPublic: boolean): KeyPart[] {
   if (isPublic) return ['pub'];
   const auth = req.headers.authorization;
   const cookie = req.headers.cookie;
-  if (!auth && !cookie) return ['anon'];
   const principal = principalOf(req);
-  if (!cookie && principal !== ANONYMOUS) return ['u', principal];
+  if (principal && !cookie) return ['u', principal.sub];
+  if (!auth && !cookie) return ['anon'];
   const digest = createHash('sha256')
     .update(`${auth ?? ''}\n${cookie ?? ''}`)
     .digest('hex');

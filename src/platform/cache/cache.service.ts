@@ -73,6 +73,18 @@ export class CacheService {
     return this.answer(redisKey, opts, { ...result, status, tier: leader ? result.tier : 'l1' }, load);
   }
 
+  /**
+   * The JSON text of `key` when this instance holds a fresh copy in memory, else undefined: no Redis call,
+   * no load, no statistics. For callers that must decide something before they may go to Redis (a
+   * session looked up before its token is verified).
+   */
+  peekText(key: CacheKey, options: Pick<CacheEntryOptions, 'namespace'> = {}): string | undefined {
+    const { store } = this.engine;
+    if (!this.engine.enabled) return undefined;
+    const local = store.readL1(store.keys.entry(this.engine.resolve(options).namespace, key));
+    return local?.state === 'fresh' ? local.payload : undefined;
+  }
+
   /** The servable value of `key` (fresh or within grace), or undefined. */
   async get<T>(
     key: CacheKey,

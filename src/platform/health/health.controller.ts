@@ -6,10 +6,12 @@ import type { Response } from 'express';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { HealthRegistry } from './health.registry.js';
 import { RedisHealthIndicator } from './redis.health.js';
+import { Public } from '../auth/auth.decorators.js';
 
 /** Liveness and readiness probes (Kubernetes, load balancers). Never rate limited, never cached. */
 @ApiTags('health')
 @SkipThrottle()
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,4 @@
-export * from './admin.guard.js';
+export * from './admin-token.js';
 export * from './principal.js';
 export * from './problem.js';
 export * from './problem.filter.js';

@@ -1,26 +1,52 @@
-import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import { normalizeIp } from '@nestjs/throttler';
+import type { Principal } from '../auth/auth.types.js';
 
-/** The shared principal of requests without a bearer token. */
+/** The scope of requests without a verified principal (rate limits then track the client IP). */
 export const ANONYMOUS = 'anonymous';
 
-const CACHE = Symbol('principal');
+/** Where AuthGuard leaves the verified principal on the request. */
+export const PRINCIPAL = Symbol('principal');
+
+type WithPrincipal = { [PRINCIPAL]?: Principal | null };
 
 /**
- * The principal of a request: the SHA-256 (hex) of its bearer token, else `anonymous`. Idempotency keys,
- * cached responses and rate limits are scoped by it; the token itself never reaches Redis.
+ * The verified principal of a request (set by AuthModule's guard, which runs before every other guard),
+ * or undefined when it is anonymous.
  */
-export function principalOf(req: { headers: IncomingHttpHeaders; [CACHE]?: string }): string {
-  const cached = req[CACHE];
-  if (cached) return cached;
-  const auth = req.headers.authorization;
-  const match = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-  const principal = match ? createHash('sha256').update(match[1]!).digest('hex') : ANONYMOUS;
-  req[CACHE] = principal;
-  return principal;
+export function principalOf(req: object): Principal | undefined {
+  return (req as WithPrincipal)[PRINCIPAL] ?? undefined;
 }
 
-/** True when the request carries credentials (a bearer token). */
-export function hasCredentials(req: { headers: IncomingHttpHeaders }): boolean {
-  return principalOf(req) !== ANONYMOUS;
+/**
+ * The scope of a request: the verified `sub`, else `anonymous`. Idempotency keys, cached private responses
+ * and job ownership use it; it is validated or hashed before it reaches a key.
+ */
+export function scopeOf(req: object): string {
+  return principalOf(req)?.sub ?? ANONYMOUS;
+}
+
+/** Records the verified principal of a request (AuthModule's guard). */
+export function setPrincipal(req: object, principal: Principal | null): void {
+  (req as WithPrincipal)[PRINCIPAL] = principal;
+}
+
+/** True when the request has a verified principal. */
+export function hasCredentials(req: object): boolean {
+  return principalOf(req) !== undefined;
+}
+
+/**
+ * The client address: Express's `req.ip`, which honours `TRUST_PROXY` hops ('trust proxy' is set from it in
+ * main.ts) and otherwise is the socket's address, so a forged `X-Forwarded-For` changes nothing. IPv6
+ * clients are grouped by /64 (one customer's prefix), as @nestjs/throttler does.
+ */
+export function clientIp(req: object): string {
+  const ip = (req as { ip?: unknown }).ip;
+  return typeof ip === 'string' && ip ? normalizeIp(ip) : 'unknown';
+}
+
+/** Who a request acts for: `p:<sub>` when verified, else `ip:<client address>`. */
+export function actorOf(req: object): string {
+  const principal = principalOf(req);
+  return principal ? `p:${principal.sub}` : `ip:${clientIp(req)}`;
 }

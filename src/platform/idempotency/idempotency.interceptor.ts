@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { catchError, finalize, of, throwError, type Observable } from 'rxjs';
-import { principalOf } from '../http/principal.js';
+import { actorOf } from '../http/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { KeyBuilder } from '../redis/key-builder.js';
 import { holdResponse } from './idempotency.capture.js';
@@ -65,7 +65,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     if (typeof key !== 'string') throw keyInvalid(key.invalid);
 
-    const principal = principalOf(req);
+    // Anonymous callers are kept apart by address: one caller cannot replay another's response.
+    const principal = actorOf(req);
     const scopedKey = scopedKeyOf(policy.scope, principal, key);
     const claim: Claim = {
       recordKey: this.keys.key('idem', scopedKey),

@@ -2,10 +2,12 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { MetricsService } from './metrics.service.js';
+import { Public } from '../auth/auth.decorators.js';
 
 /** `GET /metrics` in the Prometheus text format; never rate limited. */
 @ApiExcludeController()
 @SkipThrottle()
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

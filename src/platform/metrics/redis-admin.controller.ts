@@ -1,16 +1,16 @@
-import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { AdminGuard } from '../http/admin.guard.js';
 import { serviceUnavailable } from '../http/problem.js';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import { RedisMetricsService } from './redis-metrics.service.js';
+import { Roles } from '../auth/index.js';
 
 /** A person-readable summary of Redis health: `GET /admin/redis/metrics` (admin only). */
 @ApiTags('admin')
 @ApiBearerAuth()
 @SkipThrottle()
-@UseGuards(AdminGuard)
+@Roles('admin')
 @Controller('admin/redis')
 export class RedisAdminController {
   constructor(

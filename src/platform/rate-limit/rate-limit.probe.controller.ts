@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { RateLimit } from './rate-limit.decorator.js';
+import { Public } from '../auth/auth.decorators.js';
 
 /**
  * Test-only routes (mounted with `RATE_LIMIT_PROBE_ROUTES=1`) that apply the real named policies, so the
@@ -10,6 +11,7 @@ import { RateLimit } from './rate-limit.decorator.js';
  * per route, so each route has its own budget.
  */
 @ApiExcludeController()
+@Public()
 @Controller('rate-limit/probe')
 export class RateLimitProbeController {
   /** `default` only: one policy. */

@@ -9,6 +9,7 @@ import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimiter } from './rate-limit.service.js';
 import { defaultTracker } from './rate-limit.tracker.js';
 import type { PolicyCheck } from './rate-limit.types.js';
+import { Public } from '../auth/auth.decorators.js';
 
 /** One policy on one route, as seen by the caller. */
 export interface RateLimitStatusEntry {
@@ -30,6 +31,7 @@ export interface RateLimitStatusEntry {
  */
 @ApiTags('rate-limit')
 @SkipThrottle()
+@Public()
 @Controller('rate-limit')
 export class RateLimitStatusController {
   constructor(

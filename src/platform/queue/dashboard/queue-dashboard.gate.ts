@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { isAdminRequest } from '../../http/admin.guard.js';
+import { isAdminRequest } from '../../http/admin-token.js';
 
 /** Name of the session cookie the gate sets once a request proved the admin token. */
 export const DASHBOARD_COOKIE = 'queues_session';
