@@ -44,6 +44,7 @@ export const authConfig = registerAs('auth', () => {
     issuer: e.AUTH_ISSUER,
     audience: e.AUTH_AUDIENCE,
     clockSkewS: e.AUTH_CLOCK_SKEW_S ?? 30,
+    jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS ?? 30_000,
     adminToken: e.ADMIN_TOKEN,
   };
 });

@@ -140,6 +140,13 @@ export class EnvironmentVariables {
 
   @Transform(toInt)
   @IsOptional()
+  @IsInt({ message: 'AUTH_JWKS_COOLDOWN_MS must be an integer from 0 to 3600000' })
+  @Min(0, { message: 'AUTH_JWKS_COOLDOWN_MS must be an integer from 0 to 3600000' })
+  @Max(3600000, { message: 'AUTH_JWKS_COOLDOWN_MS must be an integer from 0 to 3600000' })
+  AUTH_JWKS_COOLDOWN_MS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
   @IsInt({ message: 'AUTH_CLOCK_SKEW_S must be an integer from 0 to 300' })
   @Min(0, { message: 'AUTH_CLOCK_SKEW_S must be an integer from 0 to 300' })
   @Max(300, { message: 'AUTH_CLOCK_SKEW_S must be an integer from 0 to 300' })

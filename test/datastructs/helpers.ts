@@ -4,11 +4,14 @@ import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startApp, type AppHandle } from '../support/app-process.js';
+import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import type { TopologyHandle } from '../support/topologies.js';
 
 export const ADMIN_TOKEN = 'datastructs-admin-token-0123456789';
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+/** Who these specs call as unless a call names someone: an admin (sees every event, writes boards). */
+export const SPEC_CALLER = authHeader('datastructs-spec', { roles: ['admin'] });
 
 /** A started group of app processes sharing one random key prefix. */
 export interface AppGroup {
@@ -71,7 +74,11 @@ export async function call(
 ): Promise<Answer> {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: {
+      authorization: SPEC_CALLER,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -152,7 +159,7 @@ export async function blast(
                 ...req,
                 method: r.method,
                 path: r.path,
-                headers: { 'content-type': 'application/json' },
+                headers: { 'content-type': 'application/json', authorization: SPEC_CALLER },
                 body: JSON.stringify(r.body),
               };
             },

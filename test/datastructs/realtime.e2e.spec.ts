@@ -20,6 +20,7 @@ import {
   masters,
   pipelineScriptsPerRequest,
   quitAll,
+  SPEC_CALLER,
   startGroup,
   type AppGroup,
 } from './helpers.js';
@@ -40,7 +41,7 @@ describeEachTopology(
     let keys: KeyBuilder;
     const sse: SseClient[] = [];
     const open = async (app: AppHandle, query = '') => {
-      const client = await SseClient.open(`${app.url}/events${query}`);
+      const client = await SseClient.open(`${app.url}/events${query}`, { authorization: SPEC_CALLER });
       sse.push(client);
       return client;
     };

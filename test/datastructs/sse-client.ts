@@ -21,9 +21,12 @@ export class SseClient {
   private constructor(readonly url: string) {}
 
   /** Connects and resolves once the stream's first comment (`: connected`) has arrived. */
-  static async open(url: string): Promise<SseClient> {
+  static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
     const client = new SseClient(url);
-    const res = await fetch(url, { signal: client.abort.signal, headers: { accept: 'text/event-stream' } });
+    const res = await fetch(url, {
+      signal: client.abort.signal,
+      headers: { accept: 'text/event-stream', ...headers },
+    });
     client.status = res.status;
     if (res.status !== 200 || !res.body) return client;
     void client.read(res.body);

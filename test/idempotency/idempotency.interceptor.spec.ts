@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { authHeader } from '../support/auth.js';
 import type { Cluster, Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
@@ -13,6 +14,9 @@ import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
 import { describeEachTopology } from '../support/topologies.js';
 import { waitUntil } from '../support/wait.js';
 import { calls, gates, redisOptions, startTestApp, type TestApp } from './test-app.js';
+
+/** How an anonymous caller of the loopback test app is scoped (by client address). */
+const ANONYMOUS_CALLER = 'ip:127.0.0.1';
 
 const LEASE_MS = 600;
 const json = { 'content-type': 'application/json' };
@@ -30,7 +34,7 @@ async function send(
 ) {
   const headers: Record<string, string> = { ...json, connection: 'close' };
   if (init.key !== undefined) headers['idempotency-key'] = init.key;
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.token) headers.authorization = authHeader(init.token);
   const res = await fetch(url, {
     method: init.method ?? 'POST',
     headers,
@@ -122,7 +126,7 @@ describeEachTopology(
     it('keeps no user string in Redis: one hashed record under {prefix}:idem, kept for the ttl once done', async () => {
       const key = `user:{key}*${randomUUID()}`;
       expect((await send(`${t.url}/t/orders`, { key, body: { n: 1, note: 'raw' } })).status).toBe(201);
-      const record = new KeyBuilder(prefix).key('idem', scopedKeyOf('principal', 'anonymous', key));
+      const record = new KeyBuilder(prefix).key('idem', scopedKeyOf('principal', ANONYMOUS_CALLER, key));
       expect(record).toMatch(new RegExp(`^${prefix}:idem:[A-Za-z0-9_-]{43}$`));
       expect(await probe.hget(record, 'state')).toBe('done');
       const pttl = await probe.pttl(record);
@@ -245,15 +249,15 @@ describeEachTopology(
 
     it("scopes keys per principal: two callers neither collide nor read each other's replay", async () => {
       const key = newKey();
-      const alice = await send(`${t.url}/t/orders`, { key, token: 'alice-token', body: { n: 1, note: key } });
-      const bob = await send(`${t.url}/t/orders`, { key, token: 'bob-token', body: { n: 1, note: key } });
+      const alice = await send(`${t.url}/t/orders`, { key, token: 'alice', body: { n: 1, note: key } });
+      const bob = await send(`${t.url}/t/orders`, { key, token: 'bob', body: { n: 1, note: key } });
       const anon = await send(`${t.url}/t/orders`, { key, body: { n: 1, note: key } });
       expect([alice.status, bob.status, anon.status]).toEqual([201, 201, 201]);
       expect(new Set([alice.text, bob.text, anon.text]).size).toBe(3);
       expect(bob.headers.get('idempotent-replayed')).toBeNull();
       const aliceAgain = await send(`${t.url}/t/orders`, {
         key,
-        token: 'alice-token',
+        token: 'alice',
         body: { n: 1, note: key },
       });
       expect(aliceAgain.body.equals(alice.body)).toBe(true);
@@ -261,8 +265,8 @@ describeEachTopology(
 
     it('with scope: global, another principal cannot read the replay (422)', async () => {
       const key = newKey();
-      const alice = await send(`${t.url}/t/global`, { key, token: 'alice-token', body: { n: 1, note: key } });
-      const bob = await send(`${t.url}/t/global`, { key, token: 'bob-token', body: { n: 1, note: key } });
+      const alice = await send(`${t.url}/t/global`, { key, token: 'alice', body: { n: 1, note: key } });
+      const bob = await send(`${t.url}/t/global`, { key, token: 'bob', body: { n: 1, note: key } });
       expect([alice.status, bob.status]).toEqual([201, 422]);
     });
 
@@ -326,9 +330,14 @@ describeEachTopology(
       const store = t.app.get<IdempotencyStore>(IdempotencyStore);
       const orphan = await store.claim(
         {
-          recordKey: new KeyBuilder(prefix).key('idem', scopedKeyOf('principal', 'anonymous', key)),
+          recordKey: new KeyBuilder(prefix).key('idem', scopedKeyOf('principal', ANONYMOUS_CALLER, key)),
           owner: 'a-process-that-died',
-          fingerprint: fingerprintOf({ method: 'POST', target: '/t/orders', principal: 'anonymous', body }),
+          fingerprint: fingerprintOf({
+            method: 'POST',
+            target: '/t/orders',
+            principal: ANONYMOUS_CALLER,
+            body,
+          }),
         },
         LEASE_MS,
       );

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { scopedKeyOf } from '../../src/platform/idempotency/index.js';
 import { KeyBuilder } from '../../src/platform/redis/index.js';
 import { startApps, type AppHandle } from '../support/app-process.js';
+import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { describeEachTopology } from '../support/topologies.js';
 import { waitUntil } from '../support/wait.js';
@@ -19,10 +20,14 @@ interface Raw {
   json: Record<string, unknown>;
 }
 
+/** The specs pay as an admin, who may pay for any customerId and read every payment. */
+const PAYER = authHeader('payments-spec', { roles: ['admin'] });
+const asPayer = { headers: { authorization: PAYER } };
+
 async function post(app: AppHandle, body: unknown, headers: Record<string, string> = {}): Promise<Raw> {
   const res = await fetch(`${app.url}/payments`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: PAYER, ...headers },
     body: JSON.stringify(body),
   });
   const raw = Buffer.from(await res.arrayBuffer());
@@ -213,12 +218,14 @@ describeEachTopology(
           ).json,
         );
       }
-      const one = await fetch(`${apps[1]!.url}/payments/${String(made[0]!.id)}`);
+      const one = await fetch(`${apps[1]!.url}/payments/${String(made[0]!.id)}`, asPayer);
       expect(one.status).toBe(200);
       expect(await one.json()).toEqual(made[0]);
-      expect((await fetch(`${apps[1]!.url}/payments/${randomUUID()}`)).status).toBe(404);
-      expect((await fetch(`${apps[1]!.url}/payments/not-a-uuid`)).status).toBe(400);
-      const page = await (await fetch(`${apps[2]!.url}/payments?customerId=${customerId}&limit=2`)).json();
+      expect((await fetch(`${apps[1]!.url}/payments/${randomUUID()}`, asPayer)).status).toBe(404);
+      expect((await fetch(`${apps[1]!.url}/payments/not-a-uuid`, asPayer)).status).toBe(400);
+      const page = await (
+        await fetch(`${apps[2]!.url}/payments?customerId=${customerId}&limit=2`, asPayer)
+      ).json();
       expect(page).toMatchObject({ page: 1, limit: 2, total: 3 });
       expect((page as { items: unknown[] }).items).toEqual([made[2], made[1]]);
     });

@@ -27,6 +27,9 @@ import {
   type IdempotencyModuleOptions,
 } from '../../src/platform/idempotency/index.js';
 import { ProblemFilter } from '../../src/platform/http/problem.filter.js';
+import { AuthModule, Public } from '../../src/platform/auth/index.js';
+import { CacheModule } from '../../src/platform/cache/index.js';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET } from '../support/auth.js';
 import { createValidationPipe } from '../../src/platform/http/validation.js';
 import { RedisConnection, RedisModule, type RedisModuleOptions } from '../../src/platform/redis/index.js';
 
@@ -85,6 +88,7 @@ const count = (route: string, dto: { note?: string }) => {
 
 export const gates = new Gates();
 
+@Public()
 @Controller('t')
 class TestController {
   @Post('orders')
@@ -164,6 +168,7 @@ class TestController {
 }
 
 /** Method options override class options. */
+@Public()
 @Controller('c')
 @Idempotent({ required: false })
 class ClassLevelController {
@@ -198,7 +203,13 @@ export async function startTestApp(
   idempotency: IdempotencyModuleOptions = {},
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [RedisModule.forRoot(redis), IdempotencyModule.forRoot(idempotency)],
+    imports: [
+      RedisModule.forRoot(redis),
+      CacheModule.forRoot({}),
+      // The real identity layer: idempotency keys are scoped by the verified sub (else the client IP).
+      AuthModule.forRoot({ jwtSecret: TEST_JWT_SECRET, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+      IdempotencyModule.forRoot(idempotency),
+    ],
     controllers: [TestController, ClassLevelController],
     providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
   }).compile();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { authHeader } from '../support/auth.js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { createTestDatabase } from '../support/pg-shared.js';
@@ -53,13 +54,17 @@ describe('GET /metrics', () => {
     const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
     await fetch(`${app.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ carId: 'm1', customerId: 'c1', startDate: day(3), endDate: day(5) }),
+      headers: { 'content-type': 'application/json', authorization: authHeader('c1') },
+      body: JSON.stringify({ carId: 'm1', startDate: day(3), endDate: day(5) }),
     });
     await fetch(`${app.url}/payments`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'metrics-1' },
-      body: JSON.stringify({ amount: 100, currency: 'usd', customerId: 'c1' }),
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': 'metrics-1',
+        authorization: authHeader('c1'),
+      },
+      body: JSON.stringify({ amount: 100, currency: 'usd' }),
     });
     const res = await fetch(`${app.url}/metrics`);
     expect(res.status).toBe(200);

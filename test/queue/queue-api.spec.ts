@@ -3,11 +3,11 @@
 // enqueue failing closed while Redis is down.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Queue } from 'bullmq';
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { verifyWebhook } from '../../src/features/webhooks/webhook.signature.js';
 import { KeyBuilder } from '../../src/platform/redis/index.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
+import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { describeEachTopology } from '../support/topologies.js';
 import { waitUntil } from '../support/wait.js';
@@ -25,9 +25,9 @@ import {
 } from './queue-kit.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const alice = { authorization: 'Bearer alice-token' };
-const bob = { authorization: 'Bearer bob-token' };
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+// alice may write to any address and export every row (admin); bob is a customer.
+const alice = { authorization: authHeader('alice', { roles: ['admin'] }) };
+const bob = { authorization: authHeader('bob', { email: 'bob@example.com' }) };
 
 describeEachTopology(
   'Queue: HTTP, exports, webhooks, health, shutdown',
@@ -158,12 +158,18 @@ describeEachTopology(
       const body = { ...email(3), deduplicationId: 'order-42-confirmation' };
       const first = await call(worker, 'POST', '/notifications/email', body, alice);
       const again = await call(worker, 'POST', '/notifications/email', body, alice);
-      const other = await call(worker, 'POST', '/notifications/email', body, bob);
+      const other = await call(
+        worker,
+        'POST',
+        '/notifications/email',
+        { ...body, to: 'bob@example.com' },
+        bob,
+      );
       expect([first.status, again.status, other.status]).toEqual([202, 202, 202]);
       expect(again.json.jobId).toBe(first.json.jobId);
       expect(other.json.jobId).not.toBe(first.json.jobId);
-      // The client's id never reaches a key raw: it is hashed with the caller's principal.
-      const dedupKey = `{${prefix}:q}:email:de:${KeyBuilder.part(`${sha256('alice-token')}:order-42-confirmation`)}`;
+      // The client's id never reaches a key raw: it is hashed with the caller's sub.
+      const dedupKey = `{${prefix}:q}:email:de:${KeyBuilder.part('alice:order-42-confirmation')}`;
       const probe = redis().client();
       expect(await probe.pttl(dedupKey)).toBeGreaterThan(0);
       await waitUntil(async () => (await probe.pttl(dedupKey)) === -2, {
@@ -182,9 +188,12 @@ describeEachTopology(
          (999, 'gbp', 'a,b "c"', 'https://x/3', $3)`,
         [`k1-${prefix}`, `k2-${prefix}`, `k3-${prefix}`],
       );
-      const expected = (await db.query('SELECT * FROM payments ORDER BY id')).rows as Array<
-        Record<string, unknown>
-      >;
+      // Exports carry the columns the API shows, never internals such as the idempotency key.
+      const expected = (
+        await db.query(
+          'SELECT id, amount, currency, customer_id, status, checkout_url, created_at FROM payments ORDER BY id',
+        )
+      ).rows as Array<Record<string, unknown>>;
       const run = async (entity: string, format: string): Promise<Answer> => {
         const created = await call(producer, 'POST', '/exports', { entity, format }, alice);
         expect(created.status).toBe(202);
@@ -244,8 +253,12 @@ describeEachTopology(
       const receiver = await startReceiver(() => 204);
       try {
         const body = { url: receiver.url, events: ['export.completed', 'webhook.ping'] };
-        expect((await call(worker, 'POST', '/webhooks/subscriptions', body)).status).toBe(401);
-        expect((await call(producer, 'POST', '/webhooks/subscriptions', body, admin)).status).toBe(404); // no ADMIN_TOKEN
+        expect(
+          (await call(worker, 'POST', '/webhooks/subscriptions', body, { authorization: '' })).status,
+        ).toBe(401);
+        expect((await call(worker, 'POST', '/webhooks/subscriptions', body, bob)).status).toBe(403); // a customer
+        // Without ADMIN_TOKEN configured, that string is no credential at all.
+        expect((await call(producer, 'POST', '/webhooks/subscriptions', body, admin)).status).toBe(401);
         for (const bad of [
           { ...body, url: 'ftp://x' },
           { ...body, events: ['nope'] },

@@ -5,11 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppHandle } from '../support/app-process.js';
+import { authHeader } from '../support/auth.js';
 import type { TopologyHandle } from '../support/topologies.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The admin token of the queue specs' apps. */
 export const ADMIN_TOKEN = 'queue-spec-admin-token-0123456789';
+
+/** Who these specs call as unless a call names someone: an admin (sends to any address, sees every job). */
+export const SPEC_CALLER = authHeader('queue-spec', { roles: ['admin'] });
 
 /** A fresh key prefix per app group. */
 export const newPrefix = () => `q${randomBytes(4).toString('hex')}`;
@@ -37,6 +41,8 @@ export function appEnv(
     QUEUE_BACKOFF_DELAY_MS: '50',
     QUEUE_KEEP_COMPLETED: '100000',
     EMAIL_TRANSPORT: 'log',
+    // The webhook receivers of these specs listen on loopback.
+    WEBHOOK_ALLOW_PRIVATE: '1',
     ...extra,
   };
 }
@@ -60,7 +66,11 @@ export async function call(
   const base = typeof app === 'string' ? app : app.url;
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      authorization: SPEC_CALLER,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { KeyBuilder } from '../../src/platform/redis/key-builder.js';
 import type { AppHandle } from '../support/app-process.js';
@@ -68,13 +67,12 @@ export function statusCounts(replies: Reply[]): Record<number, number> {
 /** The Redis key the app uses for `policy` on a probe route, for the tracker of a bearer token or an IP. */
 export function probeKey(
   prefix: string,
-  who: { bearer: string } | { ip: string },
+  who: { sub: string } | { ip: string },
   policy: string,
   algorithm: 's' | 'f' | 't',
   handler: string,
 ): string {
-  const tracker =
-    'bearer' in who ? `p:${createHash('sha256').update(who.bearer).digest('hex')}` : `ip:${who.ip}`;
+  const tracker = 'sub' in who ? `p:${who.sub}` : `ip:${who.ip}`;
   return new KeyBuilder(prefix).tagged(
     'rl',
     [tracker],

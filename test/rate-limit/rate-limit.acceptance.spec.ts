@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { startApps, type AppHandle } from '../support/app-process.js';
 import { createTestDatabase } from '../support/pg-shared.js';
+import { authHeader } from '../support/auth.js';
 import { describeEachTopology } from '../support/topologies.js';
 import { waitUntil } from '../support/wait.js';
 import {
@@ -23,7 +24,8 @@ import { rateLimitItems } from './structured-fields.js';
 
 const PROBE = '/rate-limit/probe';
 const token = () => `t-${randomBytes(8).toString('hex')}`;
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+// A caller identified by `sub`, with a verified token (rate limits track the verified sub).
+const bearer = (sub: string) => ({ authorization: authHeader(sub) });
 
 /** Every header a rate-limited answer carries, parsed as the draft's structured fields. */
 function expectRateLimitHeaders(r: Reply, policies: string[]) {
@@ -64,6 +66,12 @@ describeEachTopology(
     let apps: AppHandle[] = [];
     let client: Redis | Cluster;
     const prefix = `rl${randomBytes(4).toString('hex')}`;
+    /** Loads `sub`'s session on every app (through an unlimited route), so later counts see only limits. */
+    const warm = async (sub: string) => {
+      for (let i = 0; i < apps.length; i++) {
+        expect((await call(apps, i, '/health/live', { headers: bearer(sub) })).status).toBe(200);
+      }
+    };
     /** When /probe/default, exhausted by the first test, must admit again (its latest Retry-After). */
     let defaultRetryAt = 0;
 
@@ -123,8 +131,8 @@ describeEachTopology(
 
     it('two policies (10 per 1 s, 30 per 60 s): a request over either is refused and consumes neither', async () => {
       const t = token();
-      const upload = probeKey(prefix, { bearer: t }, 'upload', 'f', 'pair');
-      const message = probeKey(prefix, { bearer: t }, 'message', 's', 'pair');
+      const upload = probeKey(prefix, { sub: t }, 'upload', 'f', 'pair');
+      const message = probeKey(prefix, { sub: t }, 'message', 's', 'pair');
       const pair = (i: number) => call(apps, i, `${PROBE}/pair`, { headers: bearer(t) });
 
       // Over `upload` (10 per 1 s): refused, and `message` keeps the 20 it had.
@@ -182,6 +190,7 @@ describeEachTopology(
 
     it('one Redis round trip per request whatever the number of policies (1, 2 or 4)', async () => {
       const t = token();
+      await warm(t);
       for (const [route, policies] of [
         ['default-2', 1],
         ['pair', 2],
@@ -207,6 +216,7 @@ describeEachTopology(
 
     it('GET /rate-limit/status answers remaining and reset per policy in one read-only round trip', async () => {
       const t = token();
+      await warm(t);
       for (let i = 0; i < 4; i++) await call(apps, i, `${PROBE}/pair`, { headers: bearer(t) });
       const before = await commandCalls(client);
       const first = await call(apps, 0, '/rate-limit/status', { headers: bearer(t) });
@@ -256,6 +266,15 @@ describeEachTopology(
 
     it('Redis killed mid-test: the fallback keeps answering without 5xx; Redis back, the Redis limiter resumes', async () => {
       const handle = redis();
+      // Sessions are verified and cached before the outage: with Redis down a cold token cannot be checked.
+      const closedCaller = token();
+      for (const sub of [
+        closedCaller,
+        'probe-resume',
+        ...Array.from({ length: 7 }, (_, i) => `outage-${i}`),
+      ]) {
+        await warm(sub);
+      }
       const outage = async () => {
         // 60 requests per app on a fresh route: each app's own limiter admits its 50.
         const replies = await burst(180, 12, (i) => call(apps, i, `${PROBE}/default-2`));
@@ -268,7 +287,7 @@ describeEachTopology(
         expect(statusCounts(replies)).toEqual({ 200: 150, 429: 30 });
         for (const r of replies.filter((x) => x.status === 429)) expectQuotaExceeded(r, ['default']);
         // A fail-closed policy answers 503 problem+json instead.
-        const closed = await call(apps, 0, `${PROBE}/export`, { headers: bearer(token()) });
+        const closed = await call(apps, 0, `${PROBE}/export`, { headers: bearer(closedCaller) });
         expect(closed.status).toBe(503);
         expect(closed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(closed.headers.get('retry-after')).toBe('1');
@@ -314,7 +333,7 @@ describeEachTopology(
       const t = token();
       for (let i = 0; i < 3; i++)
         expect((await call(apps, i, `${PROBE}/default-2`, { headers: bearer(t) })).status).toBe(200);
-      const k = probeKey(prefix, { bearer: t }, 'default', 's', 'byDefault2');
+      const k = probeKey(prefix, { sub: t }, 'default', 's', 'byDefault2');
       expect(await client.hget(k, 'c')).toBe('3');
     }, 60_000);
 

@@ -18,8 +18,17 @@ export const TEST_JWT_SECRET = 'spec-jwt-secret-0123456789abcdef-0123456789abcde
 
 /** Environment an app process needs to accept the credentials {@link authHeader} builds. */
 export function authEnv(): Record<string, string> {
-  return { ADMIN_TOKEN: TEST_ADMIN_TOKEN, AUTH_JWT_SECRET: TEST_JWT_SECRET };
+  return {
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    AUTH_ISSUER: TEST_ISSUER,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+  };
 }
+
+/** The `iss` and `aud` the specs' apps require (and test tokens carry). */
+export const TEST_ISSUER = 'https://issuer.spec.test/';
+export const TEST_AUDIENCE = 'nest-redis-platform-specs';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -41,6 +50,8 @@ export function testToken(sub: string, caller: TestCaller = {}): string {
   const now = Math.floor(Date.now() / 1000);
   return signTestToken({
     sub,
+    iss: TEST_ISSUER,
+    aud: TEST_AUDIENCE,
     iat: now,
     exp: now + (caller.ttlS ?? 3600),
     jti: randomUUID(),

@@ -96,7 +96,8 @@ export async function startPostgres(): Promise<PgHandle> {
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     const settings = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${socketDir}`;
-    const options = `${settings} -c fsync=off -c max_connections=200`;
+    // pg_stat_statements: specs count the queries a request makes.
+    const options = `${settings} -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements`;
     try {
       await pgTool('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', options, 'start'], dir);
       break;

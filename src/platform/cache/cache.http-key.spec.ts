@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Request } from 'express';
+import { setPrincipal } from '../http/principal.js';
 import { cacheScope, canonicalJson, httpCacheKey } from './cache.http-key.js';
 
 const req = (headers: Record<string, string> = {}, query: Record<string, unknown> = {}) =>
@@ -16,10 +17,20 @@ describe('HTTP cache keys', () => {
 
   it('scopes responses by principal unless the route is public', () => {
     expect(cacheScope(req(), false)).toEqual(['anon']);
-    const alice = cacheScope(req({ authorization: 'Bearer alice-token' }), false);
-    const bob = cacheScope(req({ authorization: 'Bearer bob-token' }), false);
-    expect(alice[0]).toBe('u');
-    expect(alice).not.toEqual(bob);
+    // A verified principal (set by AuthModule's guard) scopes by its sub; two tokens of one sub share.
+    const verified = (sub: string, token: string) => {
+      const r = req({ authorization: `Bearer ${token}` });
+      setPrincipal(r, { sub, roles: [], tokenId: token });
+      return r;
+    };
+    const alice = cacheScope(verified('alice', 'a1'), false);
+    expect(alice).toEqual(['u', 'alice']);
+    expect(cacheScope(verified('alice', 'a2'), false)).toEqual(alice);
+    expect(cacheScope(verified('bob', 'b1'), false)).not.toEqual(alice);
+    // Credentials nothing verified (another scheme, or no AuthModule) are scoped by their digest.
+    const basicA = cacheScope(req({ authorization: 'Basic YTpi' }), false);
+    expect(basicA[0]).toBe('c');
+    expect(cacheScope(req({ authorization: 'Basic Yzpk' }), false)).not.toEqual(basicA);
     const cookieA = cacheScope(req({ cookie: 'sid=a' }), false);
     const cookieB = cacheScope(req({ cookie: 'sid=b' }), false);
     expect(cookieA).not.toEqual(cookieB);
