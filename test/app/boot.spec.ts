@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp } from '../support/app-process.js';
+import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/auth.js';
 import { repoRoot, testTmpDir } from '../support/tmp.js';
 
 /** Boots the built app with `env` and returns its exit status and output (for configuration errors). */
@@ -39,6 +40,30 @@ describe('configuration at boot', () => {
     expect(lines[0]).toMatch(/REDIS_URL/);
   });
 
+  it.each([
+    ['AUTH_JWT_SECRET', {}],
+    [
+      'ADMIN_TOKEN',
+      { AUTH_JWT_SECRET: 'p'.repeat(40), ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+    ],
+    ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: TEST_JWT_SECRET }],
+  ])(
+    'production refuses to start without a verifier, or with a secret published in the repository (%s)',
+    (variable, env) => {
+      const { status, lines } = boot({
+        NODE_ENV: 'production',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+        AUTH_JWT_SECRET: '',
+        ADMIN_TOKEN: '',
+        ...env,
+      });
+      expect(status).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(variable);
+    },
+  );
+
   it('with no redis-server on PATH, the embedded default stops with a line saying what to do', () => {
     const { status, lines } = boot({ PATH: '/nonexistent', DATA_DIR: testTmpDir('no-redis') });
     expect(status).toBe(1);
@@ -49,7 +74,18 @@ describe('configuration at boot', () => {
 describe('embedded defaults', () => {
   it('starts its own redis-server and PGlite, is ready, and SIGTERM stops both within 5 s', async () => {
     const dataDir = testTmpDir('embedded');
-    const app = await startApp({ env: { DATA_DIR: dataDir } });
+    // No AUTH_* variable: the first start writes an HS256 secret under DATA_DIR, `npm run token` signs with it.
+    const app = await startApp({
+      env: { DATA_DIR: dataDir, AUTH_JWT_SECRET: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '' },
+    });
+    expect(existsSync(join(dataDir, 'auth', 'jwt-secret'))).toBe(true);
+    const token = execFileSync(process.execPath, [join(repoRoot, 'scripts/token.mjs'), '--sub', 'newcomer'], {
+      env: { ...process.env, DATA_DIR: dataDir, AUTH_JWT_SECRET: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '' },
+      encoding: 'utf8',
+    }).trim();
+    const me = await fetch(`${app.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { principal: { sub: string } }).principal.sub).toBe('newcomer');
     const res = await fetch(`${app.url}/health/ready`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { details: Record<string, { status: string; kind?: string }> };
