@@ -124,6 +124,26 @@ describe('sessions, revocation and rate-limit identity', () => {
     expect(accepted).toBe(0);
   });
 
+  it("a change of the customer reaches every instance's cached session before the change answers", async () => {
+    const [a, b] = apps as [AppHandle, AppHandle];
+    const token = testToken('renamer', { email: 'renamer@example.com' });
+    const me = async (app: AppHandle) =>
+      (await (
+        await fetch(`${app.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { customer: { name: string | null; email: string } };
+    expect((await me(a)).customer).toMatchObject({ name: null, email: 'renamer@example.com' });
+    expect((await me(b)).customer.name).toBeNull(); // warm on both
+    for (const name of ['Ren', 'Ren Amer', 'R. Amer']) {
+      const res = await fetch(`${a.url}/customers/me`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      expect(res.status).toBe(200);
+      expect((await me(b)).customer.name).toBe(name);
+    }
+  });
+
   it('200 requests with new random bearer tokens: 200 x 401 and no new rate-limit key', async () => {
     const rlKeys = async () => (await probe.keys(`${prefix}:rl:*`)).length;
     const before = await rlKeys();
