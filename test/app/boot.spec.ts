@@ -42,10 +42,7 @@ describe('configuration at boot', () => {
 
   it.each([
     ['AUTH_JWT_SECRET', {}],
-    [
-      'ADMIN_TOKEN',
-      { AUTH_JWT_SECRET: 'p'.repeat(40), ADMIN_TOKEN: TEST_ADMIN_TOKEN },
-    ],
+    ['ADMIN_TOKEN', { AUTH_JWT_SECRET: 'p'.repeat(40), ADMIN_TOKEN: TEST_ADMIN_TOKEN }],
     ['AUTH_JWT_SECRET', { AUTH_JWT_SECRET: TEST_JWT_SECRET }],
   ])(
     'production refuses to start without a verifier, or with a secret published in the repository (%s)',

@@ -55,7 +55,7 @@ describeEachTopology(
     const prefix = `t${randomBytes(4).toString('hex')}`;
     /** The Redis record of an anonymous caller's key. */
     const recordKey = (key: string) =>
-      new KeyBuilder(prefix).key('idem', scopedKeyOf('principal', 'anonymous', key));
+      new KeyBuilder(prefix).key('idem', scopedKeyOf('principal', 'p:payments-spec', key));
 
     /** Payment rows of a customer: each test uses its own customer id. */
     const rows = async (customerId: string) =>
@@ -199,7 +199,7 @@ describeEachTopology(
         { amount: 1_000_000_001, currency: 'usd', customerId },
         { amount: 1.5, currency: 'usd', customerId },
         { amount: 10, currency: 'jpy', customerId },
-        { amount: 10, currency: 'usd' },
+        { amount: 10, currency: 'usd', customerId: 'not/an-id' },
         { amount: 10, currency: 'usd', customerId, extra: true },
       ]) {
         const res = await post(apps[0]!, bad, { 'idempotency-key': randomUUID() });

@@ -7,46 +7,18 @@ import { startApp, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
+import { call as send } from '../datastructs/helpers.js';
 import { SseClient } from '../datastructs/sse-client.js';
 
-interface Answer {
-  status: number;
-  type: string;
-  headers: Headers;
-  body: Record<string, unknown> & { items?: Record<string, unknown>[] };
-}
-
-async function call(
+/** A request as `auth` (undefined: anonymous), through the data-structure specs' JSON client. */
+const call = (
   app: AppHandle,
   method: string,
   path: string,
   auth: string | undefined,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<Answer> {
-  const res = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      ...(auth ? { authorization: auth } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: Answer['body'] = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Answer['body']) : {};
-  } catch {
-    // not JSON (a download)
-  }
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    headers: res.headers,
-    body: parsed,
-  };
-}
+) => send(app, method, path, body, { authorization: auth ?? '', ...headers });
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
