@@ -56,8 +56,8 @@ export interface WorkloadRecord {
   paymentsGaveUp: string[];
   /** E-mail jobs answered 202, with the app that took them. */
   jobsAcked: string[];
-  /** Catalogue reads older than a write whose response had already arrived. */
-  staleReads: number;
+  /** When each catalogue read older than a write whose response had already arrived came back. */
+  staleReads: number[];
   readPairs: number;
   /** Rate-limited reads: allowed and refused, and when the reader ran. */
   rate: { allowed: number; refused: number; startedAt: number; stoppedAt: number };
@@ -84,7 +84,7 @@ export class Workload {
     paymentsAcked: [],
     paymentsGaveUp: [],
     jobsAcked: [],
-    staleReads: 0,
+    staleReads: [],
     readPairs: 0,
     rate: { allowed: 0, refused: 0, startedAt: 0, stoppedAt: 0 },
     ready: [],
@@ -197,7 +197,7 @@ export class Workload {
         this.count('catalogue-get', read);
         if (read.status === 200) {
           this.record.readPairs++;
-          if (Number(read.body.dailyPrice) < version) this.record.staleReads++;
+          if (Number(read.body.dailyPrice) < version) this.record.staleReads.push(Date.now());
         }
       }
       await sleep(50);

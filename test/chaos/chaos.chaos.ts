@@ -69,6 +69,7 @@ phases('Redis Sentinel', sentinelStage, [faults.sentinelKill]);
 phases('standalone Redis, no persistence', standaloneStage, [
   faults.standaloneStall,
   faults.standaloneRestart,
+  faults.lockLoss,
   faults.appKill,
 ]);
 

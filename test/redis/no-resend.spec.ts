@@ -15,7 +15,12 @@ describe('request-path client: no resend after a reconnect', () => {
   beforeAll(async () => {
     // No persistence: the replacement server starts empty, so any key on it was written after the restart.
     redis = await startRedis({ aof: false });
-    const factory = new RedisConnectionFactory({ mode: 'standalone', url: redis.url, commandTimeoutMs: 200 });
+    const factory = new RedisConnectionFactory({
+      mode: 'standalone',
+      url: redis.url,
+      keyPrefix: 'noresend',
+      commandTimeoutMs: 200,
+    });
     client = factory.create('request');
     client.on('error', () => undefined); // the stall and the restart are the point
     await waitUntil(() => client.status === 'ready', { timeoutMs: 5_000 });
