@@ -110,7 +110,7 @@ export async function clusterStage(): Promise<Stage> {
 }
 
 export async function sentinelStage(): Promise<Stage> {
-  const sentinel = await startSentinel();
+  const sentinel = await startSentinel({ replicas: 2 });
   return { ...(await stage('sentinel', sentinel.env, () => sentinel.stop())), sentinel };
 }
 
