@@ -9,6 +9,5 @@ export default {
   ...integration,
   displayName: 'chaos',
   testMatch: ['<rootDir>/test/chaos/**/*.chaos.ts'],
-  testTimeout: 300_000,
   reporters: ['default'],
 };

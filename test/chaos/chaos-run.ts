@@ -241,7 +241,7 @@ export async function runPhase(
   await fault.inject(s, tag);
   await sleep(Math.max(0, opts.durationMs - (Date.now() - workload.record.rate.startedAt)));
   await workload.stop();
-  const allReadyAt = await waitAllReady(s.apps, 60_000);
+  const allReadyAt = await waitAllReady(s.apps, 45_000);
   const r = workload.record;
   if (Number.isNaN(allReadyAt)) {
     for (const app of s.apps) {
@@ -262,11 +262,11 @@ export async function runPhase(
     ? (Math.min(allReadyAt, ...r.ready.filter((p) => p.at > lastNotReady).map((p) => p.at)) - faultAt) / 1000
     : 0;
 
-  // Acknowledged e-mail jobs: each must be delivered once Redis and the workers are back (30 s at most).
+  // Acknowledged e-mail jobs: each must be delivered once Redis and the workers are back (20 s at most).
   // Delivery is read from the outbox table (message id = job id): a job record Redis lost after it
   // completed is not a lost job.
   let pending = [...r.jobsAcked];
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 20_000;
   while (pending.length > 0 && Date.now() < deadline) {
     const { rows: sent } = await s.db.query<{ message_id: string }>(
       'SELECT message_id FROM email_outbox WHERE message_id = ANY($1)',
