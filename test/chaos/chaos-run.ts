@@ -4,6 +4,7 @@
 // a short run on a healthy Cluster and one fault).
 import pg from 'pg';
 import { startApp, startApps, type AppHandle } from '../support/app-process.js';
+import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { startCluster, type ClusterHandle } from '../support/redis-cluster.js';
 import { startSentinel, type SentinelHandle } from '../support/redis-sentinel.js';
@@ -197,7 +198,10 @@ export const faults = {
 async function sumMetric(apps: AppHandle[], name: string): Promise<number> {
   let total = 0;
   for (const app of apps) {
-    const res = await send(app, 'GET', '/metrics', { timeoutMs: 5_000 });
+    const res = await send(app, 'GET', '/metrics', {
+      timeoutMs: 5_000,
+      auth: authHeader('ops', { roles: ['admin'] }),
+    });
     const text = typeof res.body.text === 'string' ? res.body.text : '';
     total += Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   }
