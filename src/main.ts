@@ -8,6 +8,7 @@ import { ConfigError, validateEnv } from './config/env.schema.js';
 import { AppModule } from './app.module.js';
 import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
 import { createValidationPipe } from './platform/http/validation.js';
+import { HealthRegistry } from './platform/health/health.registry.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -54,8 +55,13 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const health = app.get(HealthRegistry);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+    process.once(signal, () => {
+      // Out of the load balancer at once: the shutdown hooks that set this flag run after module destroy.
+      health.shuttingDown = true;
+      setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    });
   }
   await app.listen(http.port, http.host);
 }

@@ -63,16 +63,17 @@ async function waitForReplicas(nodes: RedisNode[]): Promise<void> {
 }
 
 /**
- * Starts a master, a replica (`--replicaof`) and three `redis-sentinel`s (down-after 1 s, failover-timeout
- * 3 s), and waits until the replica is in sync and each Sentinel knows the master, the replica and its two
- * peers.
+ * Starts a master, `replicas` replicas (`--replicaof`, default 1) and three `redis-sentinel`s (down-after
+ * 1 s, failover-timeout 3 s), and waits until the replicas are in sync and each Sentinel knows the master,
+ * the replicas and its two peers.
  *
  * @example
  * const s = await startSentinel();
  * await s.killMaster();
  * const promoted = await s.waitForFailover();
  */
-export async function startSentinel(): Promise<SentinelHandle> {
+export async function startSentinel(opts: { replicas?: number } = {}): Promise<SentinelHandle> {
+  const replicas = opts.replicas ?? 1;
   const root = testTmpDir('sentinel');
   const nodes: RedisNode[] = [];
   const sentinels: SentinelProcess[] = [];
@@ -88,7 +89,10 @@ export async function startSentinel(): Promise<SentinelHandle> {
     const master = await startRedisNode({ dir: join(root, 'master'), extraArgs: syncArgs });
     nodes.push(master);
     const replicaArgs = [...syncArgs, '--replicaof', '127.0.0.1', String(master.port)];
-    nodes.push(await startRedisNode({ dir: join(root, 'replica'), extraArgs: replicaArgs }));
+    for (let i = 0; i < replicas; i++) {
+      const dir = join(root, i === 0 ? 'replica' : `replica-${i}`);
+      nodes.push(await startRedisNode({ dir, extraArgs: replicaArgs }));
+    }
     await waitForReplicas(nodes);
     const started = await Promise.allSettled(
       [0, 1, 2].map((i) => startSentinelProcess(join(root, `sentinel-${i}`), masterName, master.port)),
@@ -104,9 +108,9 @@ export async function startSentinel(): Promise<SentinelHandle> {
             withProbe(s.port, async (c) => pairsToRecord(await c.call('SENTINEL', 'master', masterName))),
           ),
         );
-        return views.every((v) => v['num-slaves'] === '1' && v['num-other-sentinels'] === '2');
+        return views.every((v) => v['num-slaves'] === String(replicas) && v['num-other-sentinels'] === '2');
       },
-      { message: 'not every Sentinel knows the replica and its two peers', timeoutMs: 15_000 },
+      { message: 'not every Sentinel knows the replicas and its two peers', timeoutMs: 15_000 },
     );
     knownMaster = await reportedMaster(sentinels[0].port);
   } catch (err) {

@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { Counter } from 'prom-client';
 import { DATABASE, migrationsToken, type Database } from '../../platform/database/index.js';
+import { MetricsService } from '../../platform/metrics/metrics.service.js';
 import { bookingFences, bookings, type BookingRow } from './bookings.schema.js';
 
 /** A booking to insert. */
@@ -29,22 +31,56 @@ export function isStaleFence(err: unknown): boolean {
   return false;
 }
 
+/** SQLSTATE `exclusion_violation`, and the constraint that raises it for overlapping bookings. */
+const EXCLUSION_VIOLATION = '23P01';
+const NO_OVERLAP_CONSTRAINT = 'bookings_no_overlap';
+
+/** True when `err` (or a cause of it) is the `bookings_no_overlap` exclusion constraint's refusal. */
+export function isOverlapRefusal(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, constraint } = e as { code?: unknown; constraint?: unknown };
+    if (code === EXCLUSION_VIOLATION && (constraint === undefined || constraint === NO_OVERLAP_CONSTRAINT))
+      return true;
+  }
+  return false;
+}
+
 /** Bookings in PostgreSQL (or PGlite), through Drizzle. */
 @Injectable()
 export class BookingsRepository {
+  private readonly refusals?: Counter;
+
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     // Resolves once the feature's migrations are applied.
     @Inject(migrationsToken('bookings')) _migrated: boolean,
-  ) {}
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.refusals = metrics?.counter({
+      name: 'bookings_overlap_refused_total',
+      help: 'Bookings the database refused by its exclusion constraint (two writers passed the lock)',
+    });
+  }
 
   /**
-   * Inserts the booking unless it overlaps one of the same car, in one statement ([start, end) ranges).
-   * Not safe against concurrent writers on its own (two statements can both see no overlap): callers
-   * hold the car's lock. The fence trigger rejects a stale token (see `isStaleFence`).
+   * Inserts the booking unless it overlaps one of the same car ([start, end) ranges). The NOT EXISTS
+   * answers the common case without an error; two statements that both pass it on their snapshots (two
+   * writers that both believed they held the car's lock) are ordered by the `bookings_no_overlap`
+   * exclusion constraint, whose refusals are counted in `bookings_overlap_refused_total`. The fence
+   * trigger rejects a stale token (see `isStaleFence`).
    * @returns the row, or undefined when the range overlaps an existing booking.
    */
   async insertIfFree(b: NewBooking): Promise<BookingRow | undefined> {
+    try {
+      return await this.insertUnlessExisting(b);
+    } catch (err) {
+      if (!isOverlapRefusal(err)) throw err;
+      this.refusals?.inc();
+      return undefined;
+    }
+  }
+
+  private async insertUnlessExisting(b: NewBooking): Promise<BookingRow | undefined> {
     const [row] = await this.db
       .insert(bookings)
       .select(

@@ -4,8 +4,10 @@ import { bigint, check, date, index, pgTable, timestamp, uuid, varchar } from 'd
 /**
  * Bookings of cars. `end_date` is the return day, exclusive: [start, end) ranges, so back-to-back
  * bookings do not overlap. Each row keeps the fencing token of the lock under which it was written.
- * No exclusion constraint on purpose: the Redis lock is what prevents overlaps (and the concurrency test
- * proves it by failing with the lock switched off).
+ * The `bookings_no_overlap` exclusion constraint (migration 0002, btree_gist; Drizzle cannot declare it
+ * here) refuses overlapping ranges of one car whatever Redis does: the Redis lock is the fast path that
+ * keeps contention off the database, the constraint what holds when two writers both believe they hold
+ * the lock (a failover lost the key, a lease ran out mid-write).
  */
 export const bookings = pgTable(
   'bookings',

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -40,7 +41,9 @@ export class DatabaseConnection implements OnApplicationShutdown {
     } else {
       this.kind = 'pglite';
       mkdirSync(options.pgliteDir, { recursive: true });
-      this.pglite = new PGlite(options.pgliteDir);
+      // PostgreSQL ships its contrib extensions; PGlite bundles them separately, loaded on demand.
+      // btree_gist backs exclusion constraints such as bookings' no-overlap rule.
+      this.pglite = new PGlite(options.pgliteDir, { extensions: { btree_gist } });
       await this.pglite.waitReady;
       this.db = drizzlePglite(this.pglite) as unknown as Database;
       this.logger.log(`embedded PGlite in ${options.pgliteDir}`);

@@ -1,24 +1,24 @@
-import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { HealthCheck, type HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { DatabaseHealthIndicator } from './database.health.js';
+import { ReadinessService } from './health.readiness.js';
 import { HealthRegistry } from './health.registry.js';
-import { RedisHealthIndicator } from './redis.health.js';
 import { Public } from '../auth/auth.decorators.js';
 
-/** Liveness and readiness probes (Kubernetes, load balancers). Never rate limited, never cached. */
+/**
+ * Liveness and readiness probes (Kubernetes, load balancers). Public and never rate limited: readiness
+ * is computed at most once a second per instance (ReadinessService), whatever the probe rate.
+ */
 @ApiTags('health')
 @SkipThrottle()
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly health: HealthCheckService,
     private readonly registry: HealthRegistry,
-    private readonly redis: RedisHealthIndicator,
-    private readonly database: DatabaseHealthIndicator,
+    private readonly readiness: ReadinessService,
   ) {}
 
   @Get('live')
@@ -34,22 +34,15 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: Redis, database and registered checks; 503 when any is down' })
+  @ApiOperation({
+    summary:
+      'Readiness: Redis, database and registered checks; 503 when any is down or shutdown has begun. ' +
+      'Computed at most once per second per instance; probes in between get the last result.',
+  })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     res.setHeader('Cache-Control', 'no-store');
-    try {
-      return await this.health.check([
-        () => this.redis.check(),
-        () => this.database.check(),
-        ...this.registry.readinessChecks(),
-      ]);
-    } catch (err) {
-      // Terminus throws its full report on failure; probes and people both want that body with the 503.
-      if (err instanceof ServiceUnavailableException) {
-        res.status(503);
-        return err.getResponse() as HealthCheckResult;
-      }
-      throw err;
-    }
+    const { ok, result } = await this.readiness.check();
+    if (!ok) res.status(503);
+    return result;
   }
 }

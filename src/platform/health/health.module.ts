@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { HealthController } from './health.controller.js';
+import { ReadinessService } from './health.readiness.js';
 import { HealthRegistry } from './health.registry.js';
 import { RedisHealthIndicator } from './redis.health.js';
 
@@ -10,7 +11,7 @@ import { RedisHealthIndicator } from './redis.health.js';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [HealthRegistry, RedisHealthIndicator, DatabaseHealthIndicator],
+  providers: [HealthRegistry, RedisHealthIndicator, DatabaseHealthIndicator, ReadinessService],
   exports: [HealthRegistry, RedisHealthIndicator],
 })
 export class HealthModule {}

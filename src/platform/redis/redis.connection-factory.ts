@@ -9,7 +9,8 @@ const backoff = (times: number) => Math.min(50 * 2 ** Math.min(times, 5), 1000);
  * Builds ioredis connections for one configured topology. The request path fails fast (no offline
  * queue, short command timeout) so a dead Redis costs milliseconds, not the 73 s of ioredis defaults;
  * subscribers keep an offline queue (a subscribe issued before `ready` must wait, not throw); BullMQ
- * needs `maxRetriesPerRequest: null` for its blocking commands.
+ * needs `maxRetriesPerRequest: null` for its blocking commands. The request path never resends the
+ * unanswered commands of a dropped connection.
  */
 export class RedisConnectionFactory {
   private readonly base: RedisOptions;
@@ -50,6 +51,9 @@ export class RedisConnectionFactory {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           commandTimeout: this.options.commandTimeoutMs ?? 500,
+          // A command its caller already gave up on (timeout, 503) must not run later on the replacement
+          // connection: a late lock acquire or idempotency claim would hold its key for a whole TTL.
+          autoResendUnfulfilledCommands: false,
           connectTimeout: 2000,
           enableAutoPipelining: true,
           retryStrategy: backoff,
