@@ -53,7 +53,7 @@ export class LockService implements OnModuleInit {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.notifier = new LockNotifier(
       keys.key('lock', 'released'),
-      options.notifications === false ? undefined : () => connection.create('subscriber'),
+      options.notifications === false ? undefined : connection.subscriber,
     );
     this.disabled = options.disabledForTests === true && options.nodeEnv === 'test';
     if (options.disabledForTests && !this.disabled) {
