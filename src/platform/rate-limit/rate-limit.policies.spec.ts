@@ -30,6 +30,13 @@ describe('rate-limit policies', () => {
     });
   });
 
+  it('reads the window with the platform Duration rules (decimals, days), 1 ms to 31 days', () => {
+    expect(parsePolicySetting('X', '10/1.5m').windowMs).toBe(90_000);
+    expect(parsePolicySetting('X', '10/31d').windowMs).toBe(31 * 86_400_000);
+    expect(() => parsePolicySetting('X', '10/32d')).toThrow(RateLimitConfigError);
+    expect(() => parsePolicySetting('X', '10/0.0001ms')).toThrow(RateLimitConfigError);
+  });
+
   it('rejects bad values with one line naming the variable', () => {
     for (const bad of ['100', '0/60s', '10/0s', '10/60', '10/60s,leaky', 'ten/60s']) {
       expect(() => parsePolicySetting('RATE_LIMIT_EXPORT', bad)).toThrow(RateLimitConfigError);

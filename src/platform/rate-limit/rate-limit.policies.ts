@@ -1,10 +1,24 @@
+import { DURATION_SOURCE, toMs, type Duration } from '../common/index.js';
 import type { RateLimitAlgorithm, RateLimitFailMode, RateLimitPolicy } from './rate-limit.types.js';
 
-/** A policy's setting from the environment: `limit/window[,algorithm][,fail-open|fail-closed]`. */
-export const POLICY_SETTING =
-  /^(\d+)\/(\d+)(ms|s|m|h)((?:,(?:sliding-window|fixed-window|token-bucket|fail-open|fail-closed))*)$/;
+/**
+ * A policy's setting from the environment: `limit/window[,algorithm][,fail-open|fail-closed]`, the window
+ * a Duration string (`60s`, `1.5m`, `1d`).
+ */
+export const POLICY_SETTING = new RegExp(
+  `^(\\d+)/${DURATION_SOURCE}((?:,(?:sliding-window|fixed-window|token-bucket|fail-open|fail-closed))*)$`,
+);
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const MAX_WINDOW_MS = 31 * 86_400_000;
+
+/** The window of a setting, or undefined when it is zero or longer than 31 days. */
+function windowOf(amount: string, unit: string): number | undefined {
+  try {
+    return toMs(`${amount}${unit}` as Duration, { min: 1, max: MAX_WINDOW_MS });
+  } catch {
+    return undefined;
+  }
+}
 
 /** The username of a login body, trimmed and lower-cased so `Alice` and `alice ` share one budget. */
 export function loginUsername(req: Record<string, unknown>): string | undefined {
@@ -60,10 +74,10 @@ export function parsePolicySetting(
 ): { limit: number; windowMs: number; algorithm?: RateLimitAlgorithm; failMode?: RateLimitFailMode } {
   const match = POLICY_SETTING.exec(value.trim());
   const limit = Number(match?.[1]);
-  const windowMs = Number(match?.[2]) * UNIT_MS[(match?.[3] ?? 'ms') as keyof typeof UNIT_MS];
-  if (!match || limit < 1 || limit > 1e12 || windowMs < 1 || windowMs > 31 * 86_400_000) {
+  const windowMs = match ? windowOf(match[2]!, match[3]!) : undefined;
+  if (!match || windowMs === undefined || limit < 1 || limit > 1e12) {
     throw new RateLimitConfigError(
-      `${variable} must look like 100/60s (limit 1 to 1e12 / window ms, s, m or h up to 31 days), ` +
+      `${variable} must look like 100/60s (limit 1 to 1e12 / window ms, s, m, h or d up to 31 days), ` +
         `optionally followed by ,sliding-window|fixed-window|token-bucket and ,fail-open|fail-closed`,
     );
   }
