@@ -210,7 +210,8 @@ export class LockService implements OnModuleInit {
   ): Promise<T> {
     if (this.disabled) return this.runUnlocked(resource, fn);
     const held = LockContext.current(this.keysOf(resource).resource);
-    if (held) return fn(held);
+    // Re-entrant: pushed again, so LockContext.current() inside is this call's lock, not another one.
+    if (held) return LockContext.run(held, () => fn(held));
     const ttlMs = options.ttlMs ?? this.defaultTtlMs;
     const lock = await this.acquire(resource, options);
     const heldLock = new HeldLockState(lock);
