@@ -2,6 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { validateEnv, type EnvironmentVariables } from './env.schema.js';
 import { policiesFromEnv } from '../platform/rate-limit/rate-limit.policies.js';
+import { APP_RATE_LIMIT_POLICIES } from './rate-limit.policies.js';
 
 /** Parses `host:port,host:port` (IPv6 hosts in brackets) into address objects. */
 export function parseHostPortList(list: string): { host: string; port: number }[] {
@@ -71,7 +72,7 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   // Bench mode has no global limit: each bench route is guarded only by its own decorator.
   const bench = e.BENCH_ROUTES === '1';
   return {
-    policies: policiesFromEnv(process.env).map((p) =>
+    policies: policiesFromEnv(process.env, APP_RATE_LIMIT_POLICIES).map((p) =>
       p.name === 'default' && bench ? { ...p, global: false } : p,
     ),
     redisBudgetMs: e.RATE_LIMIT_REDIS_BUDGET_MS ?? 200,

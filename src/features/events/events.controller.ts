@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { APP_EVENT_TYPES } from '../../platform/pubsub/index.js';
+import { APP_EVENT_TYPES } from './events.types.js';
 import { EventsQuery, parseTypes } from './events.dto.js';
 import { EventsHub } from './events.hub.js';
 

@@ -20,7 +20,10 @@ function windowOf(amount: string, unit: string): number | undefined {
   }
 }
 
-/** The username of a login body, trimmed and lower-cased so `Alice` and `alice ` share one budget. */
+/**
+ * A key for login-style policies: the username of the body, trimmed and lower-cased so `Alice` and
+ * `alice ` share one budget.
+ */
 export function loginUsername(req: Record<string, unknown>): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   const value = body?.username ?? body?.email;
@@ -28,20 +31,16 @@ export function loginUsername(req: Record<string, unknown>): string | undefined 
 }
 
 /**
- * The built-in policies (the design documents' actions). Each is overridable by `RATE_LIMIT_<NAME>`
- * (`RATE_LIMIT_DEFAULT=100/60s`, `RATE_LIMIT_UPLOAD=20/60s,token-bucket`, `RATE_LIMIT_EXPORT=5/60s,fail-closed`).
- * Only `default` is global; the others apply where a route names them with `@RateLimit(name)`.
+ * A policy with the platform's defaults (sliding window, fail open, cost 1, not global). The app declares
+ * its named policies with it (overridable by `RATE_LIMIT_<NAME>`); routes use them with `@RateLimit(name)`.
+ * @example policy('upload', 20, 60_000)
  */
-export const BUILT_IN_POLICIES: readonly RateLimitPolicy[] = [
-  policy('default', 100, 60_000, { global: true }),
-  policy('upload', 20, 60_000),
-  policy('export', 5, 60_000),
-  policy('message', 30, 60_000),
-  // Per IP and username: a bearer token (any string makes a principal) must not buy fresh attempts.
-  policy('login', 5, 60_000, { tracker: 'ip', key: loginUsername }),
-];
-
-function policy(name: string, limit: number, windowMs: number, extra: Partial<RateLimitPolicy> = {}) {
+export function policy(
+  name: string,
+  limit: number,
+  windowMs: number,
+  extra: Partial<RateLimitPolicy> = {},
+): RateLimitPolicy {
   return {
     name,
     limit,
@@ -53,6 +52,9 @@ function policy(name: string, limit: number, windowMs: number, extra: Partial<Ra
     ...extra,
   };
 }
+
+/** The platform's one built-in policy: `default`, global, 100 per 60 s (`RATE_LIMIT_DEFAULT`). */
+export const defaultPolicy: RateLimitPolicy = policy('default', 100, 60_000, { global: true });
 
 /** A bad `RATE_LIMIT_<NAME>` value; the message names the variable and the expected form. */
 export class RateLimitConfigError extends Error {
@@ -93,7 +95,7 @@ export function parsePolicySetting(
 /** The policies with each `RATE_LIMIT_<NAME>` present in `env` applied. */
 export function policiesFromEnv(
   env: Record<string, string | undefined>,
-  base: readonly RateLimitPolicy[] = BUILT_IN_POLICIES,
+  base: readonly RateLimitPolicy[] = [defaultPolicy],
 ): RateLimitPolicy[] {
   return base.map((p) => {
     const variable = policyVariable(p.name);
