@@ -22,7 +22,7 @@ export const httpConfig = registerAs('http', () => {
   const e = env();
   return {
     port: e.PORT ?? 3000,
-    // Bench mode serves loopback only (DESIGN.md); otherwise all interfaces, for containers and probes.
+    // Bench mode serves loopback only (a benchmark is not a service); otherwise all interfaces, for containers and probes.
     host: e.HOST ?? (e.BENCH_ROUTES === '1' ? '127.0.0.1' : '0.0.0.0'),
     nodeEnv: e.NODE_ENV ?? 'development',
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
@@ -79,7 +79,6 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
-// --- idempotency (issue 5) ---
 /** IdempotencyModule settings: the in-progress lease and the crash-test hooks (only when NODE_ENV=test). */
 export const idempotencyConfig = registerAs('idempotency', () => {
   const e = env();
@@ -90,7 +89,6 @@ export const idempotencyConfig = registerAs('idempotency', () => {
 });
 // --- end idempotency ---
 
-// --- lock (issue 3) ---
 /** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
 export const lockConfig = registerAs('lock', () => {
   const e = env();
@@ -110,7 +108,6 @@ export const cacheConfig = registerAs('cache', () => {
   };
 });
 // --- end cache ---
-// --- queue (issue 7) ---
 /** QueueModule settings (QueueModuleOptions): workers, locks, retries, retention, shutdown, health thresholds. */
 export const queueConfig = registerAs('queue', () => {
   const e = env();
@@ -147,7 +144,6 @@ export const jobsConfig = registerAs('jobs', () => {
   };
 });
 // --- end queue ---
-// --- data-structure features (issue 8) ---
 /** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
 export const datastructsConfig = registerAs('datastructs', () => {
   const e = env();
