@@ -3,52 +3,46 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import {
+  authConfig,
+  cacheConfig,
   databaseConfig,
+  datastructsConfig,
   httpConfig,
   idempotencyConfig,
   jobsConfig,
+  lockConfig,
   queueConfig,
   rateLimitConfig,
   redisConfig,
 } from './config/app.config.js';
+import { CacheModule } from './platform/cache/index.js';
 import { DatabaseModule } from './platform/database/index.js';
-import { authConfig } from './config/app.config.js';
 import { AuthModule } from './platform/auth/index.js';
 import { CustomersModule } from './features/customers/customers.module.js';
+import { FlagsModule } from './platform/flags/index.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { loggerParams } from './platform/http/logger.js';
 import { ProblemFilter } from './platform/http/problem.filter.js';
-import { RedisModule } from './platform/redis/index.js';
-import { RateLimitModule } from './platform/rate-limit/index.js';
-import { MetricsModule } from './platform/metrics/index.js';
-import { BenchModule } from './features/bench/bench.module.js';
 import { IdempotencyModule } from './platform/idempotency/index.js';
-import { PaymentsModule } from './features/payments/payments.module.js';
-// --- lock (issue 3) ---
-import { lockConfig } from './config/app.config.js';
 import { LockModule } from './platform/lock/index.js';
-import { BookingsModule } from './features/bookings/bookings.module.js';
-// --- cache (issue 6) ---
-import { cacheConfig } from './config/app.config.js';
-import { CacheModule } from './platform/cache/index.js';
-import { CatalogueModule } from './features/catalogue/catalogue.module.js';
-// --- queue (issue 7) ---
-import { QueueModule } from './platform/queue/index.js';
-import { QueueDashboardModule } from './platform/queue/dashboard/queue-dashboard.module.js';
-import { NotificationsModule } from './features/notifications/notifications.module.js';
-import { ExportsModule } from './features/exports/exports.module.js';
-import { WebhooksModule } from './features/webhooks/webhooks.module.js';
-// --- end queue ---
-// --- data-structure features (issue 8) ---
-import { datastructsConfig } from './config/app.config.js';
+import { MetricsModule } from './platform/metrics/index.js';
 import { PubSubModule } from './platform/pubsub/index.js';
-import { FlagsModule } from './platform/flags/index.js';
+import { QueueDashboardModule } from './platform/queue/dashboard/queue-dashboard.module.js';
+import { QueueModule } from './platform/queue/index.js';
+import { RateLimitModule } from './platform/rate-limit/index.js';
+import { RedisModule } from './platform/redis/index.js';
 import { AnalyticsModule } from './features/analytics/analytics.module.js';
-import { LeaderboardsModule } from './features/leaderboards/leaderboards.module.js';
-import { UploadsModule } from './features/uploads/uploads.module.js';
-import { FeatureFlagsModule } from './features/flags/flags.module.js';
+import { BenchModule } from './features/bench/bench.module.js';
+import { BookingsModule } from './features/bookings/bookings.module.js';
+import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 import { EventsModule } from './features/events/events.module.js';
-// --- end data-structure features ---
+import { ExportsModule } from './features/exports/exports.module.js';
+import { FeatureFlagsModule } from './features/flags/flags.module.js';
+import { LeaderboardsModule } from './features/leaderboards/leaderboards.module.js';
+import { NotificationsModule } from './features/notifications/notifications.module.js';
+import { PaymentsModule } from './features/payments/payments.module.js';
+import { UploadsModule } from './features/uploads/uploads.module.js';
+import { WebhooksModule } from './features/webhooks/webhooks.module.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -97,26 +91,22 @@ import { EventsModule } from './features/events/events.module.js';
       inject: [idempotencyConfig.KEY],
       useFactory: (idem: ConfigType<typeof idempotencyConfig>) => idem,
     }),
-    // --- lock (issue 3) ---
     LockModule.forRootAsync({
       imports: [ConfigModule.forFeature(lockConfig)],
       inject: [lockConfig.KEY],
       useFactory: (lock: ConfigType<typeof lockConfig>) => lock,
     }),
-    // --- cache (issue 6) ---
     CacheModule.forRootAsync({
       imports: [ConfigModule.forFeature(cacheConfig)],
       inject: [cacheConfig.KEY],
       useFactory: (cache: ConfigType<typeof cacheConfig>) => cache,
     }),
-    // --- queue (issue 7) ---
     QueueModule.forRootAsync({
       inject: [queueConfig.KEY],
       useFactory: (queue: ConfigType<typeof queueConfig>) => queue,
     }),
     QueueDashboardModule,
-    // --- end queue ---
-    // --- data-structure features (issue 8): pub/sub and flags are global, then the features ---
+    // Pub/sub and flags are global: the features below use them.
     PubSubModule.forRoot({}),
     FlagsModule.forRootAsync({
       imports: [ConfigModule.forFeature(datastructsConfig)],
@@ -125,23 +115,18 @@ import { EventsModule } from './features/events/events.module.js';
         resyncIntervalMs: c.flagsResyncIntervalMs,
       }),
     }),
-    // --- end data-structure features ---
     // Feature modules.
     PaymentsModule,
     BookingsModule,
     CatalogueModule,
-    // --- queue (issue 7) ---
     NotificationsModule,
     ExportsModule,
     WebhooksModule,
-    // --- end queue ---
-    // --- data-structure features (issue 8) ---
     AnalyticsModule,
     LeaderboardsModule,
     UploadsModule,
     FeatureFlagsModule,
     EventsModule,
-    // --- end data-structure features ---
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

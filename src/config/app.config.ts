@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { validateEnv, type EnvironmentVariables } from './env.schema.js';
 import { embeddedSecret } from '../platform/auth/auth.secret.js';
 import { policiesFromEnv } from '../platform/rate-limit/rate-limit.policies.js';
+import { APP_RATE_LIMIT_POLICIES } from './rate-limit.policies.js';
 
 /** Parses `host:port,host:port` (IPv6 hosts in brackets) into address objects. */
 export function parseHostPortList(list: string): { host: string; port: number }[] {
@@ -22,7 +23,7 @@ export const httpConfig = registerAs('http', () => {
   const e = env();
   return {
     port: e.PORT ?? 3000,
-    // Bench mode serves loopback only (DESIGN.md); otherwise all interfaces, for containers and probes.
+    // Bench mode serves loopback only (a benchmark is not a service); otherwise all interfaces, for containers and probes.
     host: e.HOST ?? (e.BENCH_ROUTES === '1' ? '127.0.0.1' : '0.0.0.0'),
     nodeEnv: e.NODE_ENV ?? 'development',
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
@@ -87,14 +88,13 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   // Bench mode has no global limit: each bench route is guarded only by its own decorator.
   const bench = e.BENCH_ROUTES === '1';
   return {
-    policies: policiesFromEnv(process.env).map((p) =>
+    policies: policiesFromEnv(process.env, APP_RATE_LIMIT_POLICIES).map((p) =>
       p.name === 'default' && bench ? { ...p, global: false } : p,
     ),
     redisBudgetMs: e.RATE_LIMIT_REDIS_BUDGET_MS ?? 200,
   };
 });
 
-// --- idempotency (issue 5) ---
 /** IdempotencyModule settings: the in-progress lease and the crash-test hooks (only when NODE_ENV=test). */
 export const idempotencyConfig = registerAs('idempotency', () => {
   const e = env();
@@ -105,7 +105,6 @@ export const idempotencyConfig = registerAs('idempotency', () => {
 });
 // --- end idempotency ---
 
-// --- lock (issue 3) ---
 /** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
 export const lockConfig = registerAs('lock', () => {
   const e = env();
@@ -125,7 +124,6 @@ export const cacheConfig = registerAs('cache', () => {
   };
 });
 // --- end cache ---
-// --- queue (issue 7) ---
 /** QueueModule settings (QueueModuleOptions): workers, locks, retries, retention, shutdown, health thresholds. */
 export const queueConfig = registerAs('queue', () => {
   const e = env();
@@ -163,7 +161,6 @@ export const jobsConfig = registerAs('jobs', () => {
   };
 });
 // --- end queue ---
-// --- data-structure features (issue 8) ---
 /** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
 export const datastructsConfig = registerAs('datastructs', () => {
   const e = env();

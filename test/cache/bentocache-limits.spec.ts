@@ -8,7 +8,7 @@ import { waitUntil } from '../support/wait.js';
 import { randomPrefix } from './cache-instances.js';
 
 /**
- * Why CacheModule does not use bentocache's own L2, bus and tags (it keeps its MemoryDriver for L1):
+ * Why CacheModule does not use bentocache's own L2, bus and tags (a dev dependency, for this spec only):
  * each limit below is measured on real Redis. If one of these tests fails, bentocache has fixed the
  * limit and the corresponding part of CacheModule can be reconsidered.
  */

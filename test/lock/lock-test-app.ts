@@ -39,7 +39,13 @@ export async function createLockApp(o: LockAppOptions): Promise<INestApplication
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   Logger.overrideLogger(['error']);
   app.useGlobalPipes(createValidationPipe());
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // A boot refused at module init (a bad @WithLock template) must not leave its Redis connections open.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }
 

@@ -8,6 +8,7 @@ import {
   currentFencingToken,
   FencingToken,
   LockBusyError,
+  LockContext,
   LockService,
   LockUnavailableError,
   WithLock,
@@ -38,6 +39,25 @@ class BookingDesk {
     await wait;
     return { carId, fence: currentFencingToken() };
   }
+
+  /** The lock the method runs under, as LockContext.current() hands it over (no key written twice). */
+  @WithLock({ key: 'car:{args.0}', ttlMs: 5_000, waitMs: 0 })
+  async whichLock(_carId: string): Promise<string | undefined> {
+    return LockContext.current()?.resource;
+  }
+}
+
+@Controller('typo')
+class TypoController {
+  @Post(':carId')
+  @WithLock({ key: 'car:{params.carid}' })
+  book(): void {}
+}
+
+@Injectable()
+class TypoDesk {
+  @WithLock({ key: 'car:{args.1}' })
+  async book(_carId: string): Promise<void> {}
 }
 
 @Controller('cars')
@@ -180,6 +200,27 @@ describeEachTopology(
       const res = await http().post('/cars/9/book');
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ carId: '9', fence: Number(await redis.get(`${prefix}:fence:{car:9}`)) });
+    });
+
+    it('hands a locked method its own lock through LockContext.current(), also when re-entered under another', async () => {
+      const desk = app.get(BookingDesk);
+      const locks = app.get(LockService);
+      expect(await desk.whichLock('31')).toBe('car:31');
+      expect(await locks.run(['depot', 1], () => desk.whichLock('32'))).toBe('car:32');
+      // Re-entrant: the caller holds car:33 and then depot:1; inside the method, car:33 is current.
+      expect(await locks.run(['car', 33], () => locks.run(['depot', 1], () => desk.whichLock('33')))).toBe(
+        'car:33',
+      );
+    });
+
+    it('checks key templates at module start: a typo stops the boot, naming the route or method', async () => {
+      const env = topology().env;
+      await expect(createLockApp({ env, controllers: [TypoController] })).rejects.toThrow(
+        "@WithLock on TypoController.book: key 'car:{params.carid}': {params.carid} is not a parameter of the route path (has: :carId)",
+      );
+      await expect(createLockApp({ env, providers: [TypoDesk] })).rejects.toThrow(
+        /@WithLock on TypoDesk.book: key 'car:\{args.1\}': .*1 declared parameter/,
+      );
     });
 
     it('fails closed when Redis is down: 503 problem+json with Retry-After, the handler never runs', async () => {

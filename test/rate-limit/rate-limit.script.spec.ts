@@ -17,6 +17,7 @@ import { RateLimiter } from '../../src/platform/rate-limit/rate-limit.service.js
 import { RedisThrottlerStorage } from '../../src/platform/rate-limit/rate-limit.storage.js';
 import { RateLimitStore } from '../../src/platform/rate-limit/rate-limit.store.js';
 import type { PolicyCheck, RateLimitAlgorithm } from '../../src/platform/rate-limit/rate-limit.types.js';
+import { APP_RATE_LIMIT_POLICIES } from '../../src/config/rate-limit.policies.js';
 import { policiesFromEnv, RateLimit, RateLimitModule } from '../../src/platform/rate-limit/index.js';
 import { KeyBuilder, RedisModule } from '../../src/platform/redis/index.js';
 import { ProblemFilter } from '../../src/platform/http/problem.filter.js';
@@ -230,7 +231,9 @@ describeEachTopology(
       @Module({
         imports: [
           RedisModule.forRoot({ mode: 'standalone', url, keyPrefix: `rl${randomBytes(4).toString('hex')}` }),
-          RateLimitModule.forRoot({ policies: policiesFromEnv({ RATE_LIMIT_DEFAULT: '100/60s' }) }),
+          RateLimitModule.forRoot({
+            policies: policiesFromEnv({ RATE_LIMIT_DEFAULT: '100/60s' }, APP_RATE_LIMIT_POLICIES),
+          }),
         ],
         controllers: [InProcessController],
         providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
@@ -266,7 +269,7 @@ describeEachTopology(
       @Module({
         imports: [
           RedisModule.forRoot({ mode: 'standalone', url: redis().standalone!.url, keyPrefix: 'typo' }),
-          RateLimitModule.forRoot({ policies: policiesFromEnv({}) }),
+          RateLimitModule.forRoot({ policies: policiesFromEnv({}, APP_RATE_LIMIT_POLICIES) }),
         ],
         controllers: [TypoController],
       })

@@ -5,7 +5,6 @@ import { BenchAuthedController } from './bench-authed.controller.js';
 import { BenchPlainController } from './bench-plain.controller.js';
 import { BenchLockedController } from './bench-locked.controller.js';
 import { BenchThrottledController } from './bench-throttled.controller.js';
-// --- queue (issue 7) ---
 import { QueueModule } from '../../platform/queue/index.js';
 import { BENCH_E2E_QUEUE, BENCH_QUEUE, BenchQueueController } from './bench-queue.controller.js';
 import { BenchQueueProcessor } from './bench-queue.processor.js';
@@ -23,9 +22,9 @@ import { BenchQueueProcessor } from './bench-queue.processor.js';
     BenchLockedController,
     BenchThrottledController,
     BenchCachedController,
-    BenchQueueController, // queue (issue 7)
+    BenchQueueController,
   ],
-  imports: [QueueModule.registerQueue(BENCH_QUEUE, BENCH_E2E_QUEUE)], // queue (issue 7)
-  providers: [BenchQueueProcessor], // queue (issue 7)
+  imports: [QueueModule.registerQueue(BENCH_QUEUE, BENCH_E2E_QUEUE)],
+  providers: [BenchQueueProcessor],
 })
 export class BenchModule {}

@@ -35,7 +35,8 @@ export class BookingsService {
    */
   @WithLock({ key: 'car:{args.0.carId}', ttlMs: BOOKING_LOCK_TTL_MS, waitMs: BOOKING_LOCK_WAIT_MS })
   async create(input: CreateBookingDto & { customerId: string }): Promise<BookingView> {
-    const lock = LockContext.current(this.locks.keysOf(['car', input.carId]).resource);
+    // The lock @WithLock took (or re-entered) for this call: the key is written once, above.
+    const lock = LockContext.current();
     if (!lock) throw new Error('BookingsService.create runs without its lock');
     lock.signal.throwIfAborted();
     return this.createUnder(input, lock);

@@ -2,7 +2,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, ownerFilter, type Principal } from '../../platform/auth/index.js';
 import type { Response } from 'express';
-import { APP_EVENT_TYPES } from '../../platform/pubsub/index.js';
+import { APP_EVENT_TYPES } from './events.types.js';
 import { EventsQuery, parseTypes } from './events.dto.js';
 import { EventsHub } from './events.hub.js';
 

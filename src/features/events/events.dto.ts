@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, ValidateBy } from 'class-validator';
-import { APP_EVENT_TYPES, type AppEventType } from '../../platform/pubsub/index.js';
+import { APP_EVENT_TYPES, type AppEventType } from './events.types.js';
 
 /** Parses `types=a,b` into known event types; undefined when one is unknown or the list is empty. */
 export function parseTypes(value: string): AppEventType[] | undefined {

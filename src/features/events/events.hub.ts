@@ -9,12 +9,8 @@ import type { ConfigType } from '@nestjs/config';
 import type { Response } from 'express';
 import { datastructsConfig } from '../../config/app.config.js';
 import { MetricsService } from '../../platform/metrics/index.js';
-import {
-  APP_EVENTS_TOPIC,
-  PubSubService,
-  type AppEvent,
-  type AppEventType,
-} from '../../platform/pubsub/index.js';
+import { APP_EVENTS_TOPIC, PubSubService } from '../../platform/pubsub/index.js';
+import type { AppEventOf, AppEventType } from './events.types.js';
 
 /** A client that lets this much output pile up unread is dropped (it reconnects and resumes live). */
 const MAX_BUFFERED_BYTES = 1 << 20;
@@ -27,7 +23,7 @@ interface Client {
 }
 
 /** The customer an event is about (`customerId` of a booking or payment), or undefined (flags: everyone's). */
-function ownerOf(event: AppEvent): string | undefined {
+function ownerOf(event: AppEventOf): string | undefined {
   const data = event.data as { customerId?: unknown } | null;
   return data && typeof data.customerId === 'string' ? data.customerId : undefined;
 }
@@ -61,7 +57,7 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
   }
 
   onModuleInit(): void {
-    this.off = this.pubsub.subscribe<AppEvent>(APP_EVENTS_TOPIC, (event) => this.broadcast(event));
+    this.off = this.pubsub.subscribe<AppEventOf>(APP_EVENTS_TOPIC, (event) => this.broadcast(event));
   }
 
   /** Ends every stream before the HTTP server closes: open streams would hold its close until the deadline. */
@@ -110,7 +106,7 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
     for (const client of [...this.clients]) this.write(client, ': heartbeat\n\n');
   }
 
-  private broadcast(event: AppEvent): void {
+  private broadcast(event: AppEventOf): void {
     // JSON.stringify never emits a raw newline, so `data:` is one line.
     const chunk = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
     const owner = ownerOf(event);

@@ -26,7 +26,7 @@ export class LogEmailTransport implements EmailTransport {
       .values({
         messageId: message.id,
         fromAddress: message.from,
-        toAddress: message.to,
+        toAddress: [message.to].flat().join(', '),
         subject: message.subject,
         body: message.text,
       })

@@ -1,11 +1,13 @@
-/** One e-mail to send: plain text, one recipient. */
+/** One e-mail to send: a text part, optionally an HTML alternative, one or more recipients. */
 export interface EmailMessage {
   /** Unique per message and stable across retries (the job id): the Message-ID, the outbox key. */
   id: string;
   from: string;
-  to: string;
+  to: string | string[];
   subject: string;
   text: string;
+  /** An HTML alternative of `text` (multipart/alternative). */
+  html?: string;
 }
 
 /** What a transport reports for a message. */
@@ -14,6 +16,8 @@ export interface EmailDelivery {
   messageId: string;
   /** True when the message had already been delivered by an earlier run of the same job. */
   duplicate: boolean;
+  /** Recipients the server refused while it accepted others (the message went to the rest). */
+  rejected?: string[];
 }
 
 /**
@@ -34,7 +38,7 @@ export const EMAIL_FROM = Symbol('EMAIL_FROM');
 /** An e-mail failure with a stable code; `cause` is the underlying error. */
 export class EmailError extends Error {
   constructor(
-    readonly code: 'EMAIL_REJECTED' | 'EMAIL_UNAVAILABLE' | 'EMAIL_PROTOCOL' | 'EMAIL_INSECURE',
+    readonly code: 'EMAIL_REJECTED' | 'EMAIL_UNAVAILABLE' | 'EMAIL_INSECURE',
     message: string,
     options?: { cause?: unknown },
   ) {

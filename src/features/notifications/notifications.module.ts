@@ -6,8 +6,7 @@ import { DATABASE, DatabaseModule, migrationsToken, type Database } from '../../
 import { QueueModule } from '../../platform/queue/index.js';
 import { EmailProcessor, EMAIL_QUEUE } from './email.processor.js';
 import { LogEmailTransport } from './email.log-transport.js';
-import { SmtpEmailTransport } from './email.smtp-transport.js';
-import { parseSmtpUrl } from './email.smtp-client.js';
+import { SmtpEmailTransport, smtpOptions } from './email.smtp-transport.js';
 import { EMAIL_FROM, EmailTransport } from './email.transport.js';
 import { NotificationsController } from './notifications.controller.js';
 
@@ -37,7 +36,7 @@ import { NotificationsController } from './notifications.controller.js';
       // The migrations token only orders this after `email_outbox` exists.
       useFactory: (jobs: ConfigType<typeof jobsConfig>, db: Database, _migrated: boolean) =>
         jobs.emailTransport === 'smtp'
-          ? new SmtpEmailTransport(parseSmtpUrl(jobs.smtpUrl!))
+          ? new SmtpEmailTransport(smtpOptions(jobs.smtpUrl!))
           : new LogEmailTransport(db, jobs.emailLogDelayMs),
     },
   ],

@@ -75,7 +75,7 @@ export class PaymentDto {
   checkoutUrl!: string;
 }
 
-/** A page of payments (DESIGN.md list shape). */
+/** A page of payments: `{ items, page, limit, total }`, the shape of every list. */
 export class PaymentPageDto {
   @ApiProperty({ type: [PaymentDto] })
   items!: PaymentDto[];

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { RedisClient, RedisConnection } from '../redis/index.js';
-import { BusLink } from './cache.bus-link.js';
+import type { RedisClient, RedisConnection, SubscriberLink, Subscription } from '../redis/index.js';
 import { parseBusMessage, type BusMessage } from './cache.bus-message.js';
 import type { CacheKeys } from './cache.keys.js';
 import type { CacheStats } from './cache.stats.js';
@@ -37,7 +36,10 @@ export type BusState = 'down' | 'syncing' | 'up';
 export class CacheBus {
   private readonly logger = new Logger('CacheBus');
   readonly id = randomBytes(8).toString('hex');
-  private readonly link: BusLink;
+  private readonly link: SubscriberLink;
+  private subscription?: Subscription;
+  /** Cluster: SPUBLISH / SSUBSCRIBE on the bus slot's shard, whose reply counts every subscriber. */
+  private readonly sharded: boolean;
   private readonly ackChannel: string;
   private readonly waiting = new Map<string, { need: number; got: number; done: () => void }>();
   private seq = 0;
@@ -58,25 +60,27 @@ export class CacheBus {
     private readonly options: { ackTimeoutMs: number; reconnectMaxDelayMs: number },
   ) {
     this.ackChannel = keys.ackChannel(this.id);
-    this.link = new BusLink(
-      connection,
-      [keys.channel, this.ackChannel],
+    this.link = connection.subscriber;
+    this.sharded = this.link.clustered;
+  }
+
+  /** Subscribes the bus and this instance's ack channel on the instance's shared subscriber connection. */
+  start(): void {
+    this.subscription ??= this.link.subscribe(
+      [this.keys.channel, this.ackChannel],
       {
         up: () => void this.sync(),
         down: () => this.lost(),
         message: (channel, payload) => this.receive(channel, payload),
       },
-      options.reconnectMaxDelayMs,
+      { sharded: true, reconnectMaxDelayMs: this.options.reconnectMaxDelayMs },
     );
-  }
-
-  start(): void {
-    this.link.start();
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.retry);
-    await this.link.stop();
+    await this.subscription?.close();
+    this.subscription = undefined;
   }
 
   /** Resolves true once the bus is in sync, false after `timeoutMs` (boot never fails on Redis). */
@@ -155,7 +159,7 @@ export class CacheBus {
 
   private send(channel: string, payload: string): Promise<number> {
     // SPUBLISH replies with the receiver count like PUBLISH (its typing says unknown).
-    return this.link.sharded
+    return this.sharded
       ? (this.redis.spublish(channel, payload) as Promise<number>)
       : this.redis.publish(channel, payload);
   }

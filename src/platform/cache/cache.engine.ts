@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModule
 import { MetricsService } from '../metrics/metrics.service.js';
 import { KeyBuilder, LuaScripts, RedisConnection } from '../redis/index.js';
 import { CacheBus } from './cache.bus.js';
-import { toMs } from './cache.duration.js';
+import { toMs } from '../common/index.js';
 import { CacheKeys } from './cache.keys.js';
 import { L1Store } from './cache.l1.js';
 import { CacheLoader } from './cache.loader.js';

@@ -1,10 +1,6 @@
 /** Stable codes of CacheError. */
 export type CacheErrorCode =
-  | 'CACHE_BAD_DURATION'
-  | 'CACHE_BAD_TAG'
-  | 'CACHE_UNSERIALIZABLE'
-  | 'CACHE_REDIS_UNAVAILABLE'
-  | 'CACHE_CORRUPT_ENTRY';
+  'CACHE_BAD_TAG' | 'CACHE_UNSERIALIZABLE' | 'CACHE_REDIS_UNAVAILABLE' | 'CACHE_CORRUPT_ENTRY';
 
 /**
  * An error of the cache layer with a stable `code`; `cause` keeps the underlying error (a Redis

@@ -6,9 +6,9 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApplicationConfig } from '@nestjs/core/application-config.js';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
 import { Cacheable } from './cache.decorators.js';
 import { httpCacheKey } from './cache.http-key.js';

@@ -19,6 +19,18 @@ describe('L1Store', () => {
     expect(l1.get('big')).toBeUndefined();
   });
 
+  it('forgets an entry after its ttl and stores nothing for a non-positive ttl', async () => {
+    const l1 = new L1Store({ maxEntries: 10, maxBytes: 4096, maxEntryBytes: 1024 });
+    l1.set('short', '1', 30);
+    l1.set('long', '2', 60_000);
+    l1.set('none', '3', 0);
+    expect(l1.get('short')).toBe('1');
+    expect(l1.get('none')).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(l1.get('short')).toBeUndefined();
+    expect(l1.get('long')).toBe('2');
+  });
+
   it('clears everything at once and stores nothing when switched off', () => {
     const l1 = new L1Store({ maxEntries: 10, maxBytes: 4096, maxEntryBytes: 1024 });
     l1.set('a', '1', 60_000);

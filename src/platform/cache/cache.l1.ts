@@ -1,4 +1,4 @@
-import { MemoryDriver } from 'bentocache/drivers/memory';
+import { LRUCache } from 'lru-cache';
 
 /** Bounds of the in-process tier. */
 export interface L1Bounds {
@@ -7,59 +7,51 @@ export interface L1Bounds {
   maxEntryBytes: number;
 }
 
-interface LruView {
-  size: number;
-  calculatedSize?: number;
-}
-
 /**
- * The in-process tier: bentocache's MemoryDriver (an LRU bounded by entry count and by bytes, entries
- * over `maxEntryBytes` refused), holding each entry in its string form so the byte bound is exact.
- * Values are parsed on every read, so no caller can mutate what another caller gets.
+ * The in-process tier: an LRU bounded by entry count and by bytes (entries over `maxEntryBytes`
+ * refused), holding each entry in its string form so the byte bound is exact. Values are parsed on
+ * every read, so no caller can mutate what another caller gets.
  */
 export class L1Store {
-  private readonly driver?: MemoryDriver;
-  private readonly lru?: LruView;
+  private readonly lru?: LRUCache<string, string>;
 
   constructor(readonly bounds: L1Bounds | false) {
     if (!bounds) return;
-    this.driver = new MemoryDriver({
-      maxItems: bounds.maxEntries,
+    this.lru = new LRUCache<string, string>({
+      max: bounds.maxEntries,
       maxSize: bounds.maxBytes,
       maxEntrySize: bounds.maxEntryBytes,
-      // clear() only drops keys under the driver's prefix: without one it would drop nothing.
-      prefix: 'l1',
+      sizeCalculation: (value) => Buffer.byteLength(value, 'utf8'),
+      // Expired entries are dropped when read or pushed out by the bounds: no timer per entry.
+      ttlAutopurge: false,
     });
-    // namespace() hands the shared LRU to a child driver; its size and byte count feed the stats.
-    const child = this.driver.namespace('stats') as unknown as { config: { cacheInstance?: LruView } };
-    this.lru = child.config.cacheInstance;
   }
 
   /** False when L1 is switched off. */
   get enabled(): boolean {
-    return this.driver !== undefined;
+    return this.lru !== undefined;
   }
 
   get(key: string): string | undefined {
-    return this.driver?.get(key);
+    return this.lru?.get(key);
   }
 
   /** Stores for `ttlMs` (the entry's stale deadline); a non-positive ttl stores nothing. */
   set(key: string, raw: string, ttlMs: number): void {
-    if (!this.driver || ttlMs <= 0) return;
-    this.driver.set(key, raw, ttlMs);
+    if (!this.lru || ttlMs <= 0) return;
+    this.lru.set(key, raw, { ttl: ttlMs });
   }
 
   delete(key: string): void {
-    this.driver?.delete(key);
+    this.lru?.delete(key);
   }
 
   /** Drops every entry (after a bus outage or an epoch change). */
   clear(): void {
-    this.driver?.clear();
+    this.lru?.clear();
   }
 
-  /** Live entry count and bytes, when the LRU exposes them. */
+  /** Live entry count and bytes. */
   usage(): { entries?: number; bytes?: number } {
     return { entries: this.lru?.size, bytes: this.lru?.calculatedSize };
   }

@@ -1,7 +1,8 @@
 import type { KeyPart } from '../redis/index.js';
 
-/** A duration: milliseconds, or a string such as `500ms`, `60s`, `5m`, `1h`, `1d`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
+import type { Duration } from '../common/index.js';
+
+export type { Duration } from '../common/index.js';
 
 /** A cache key: a string split on `:`, or parts (each validated or hashed by KeyBuilder). */
 export type CacheKey = string | readonly KeyPart[];

@@ -1,6 +1,6 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
 import { ApiExtension, ApiHeader, ApiResponse } from '@nestjs/swagger';
-import { describeMs } from './idempotency.duration.js';
+import { describeMs } from '../common/index.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { MAX_KEY_LENGTH } from './idempotency.key.js';
 import { IdempotencyPolicyMetadata, resolvePolicy } from './idempotency.policy.js';

@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { catchError, finalize, of, throwError, type Observable } from 'rxjs';
+import { isRejectedByPipes } from '../compat/nestjs-core.compat.js';
 import { actorOf } from '../http/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { KeyBuilder } from '../redis/key-builder.js';
@@ -23,9 +24,6 @@ import { IdempotencyService } from './idempotency.service.js';
 import type { Claim, StoredResponse } from './idempotency.store.js';
 import { IdempotencyTestHooks, TEST_HOOK_HEADER } from './idempotency.test-hooks.js';
 import type { IdempotencyPolicy, IdempotencyRequestContext } from './idempotency.types.js';
-
-/** Set by Nest 12 on a request whose pipes rejected it (a registered symbol, meant for interceptors). */
-const REJECTED_BY_PIPES = Symbol.for('nestjs:rejected-by-pipes');
 
 /** Marks a request this interceptor has taken: `@Idempotent()` on both a class and a method names it twice. */
 const SEEN = Symbol('idempotency-seen');
@@ -114,7 +112,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         // used for another request (a feature's own check, e.g. the payments UNIQUE row): storing that 422
         // would lock the key against the legitimate retry.
         const noResult =
-          (req as unknown as Record<symbol, unknown>)[REJECTED_BY_PIPES] === true ||
+          isRejectedByPipes(req) ||
           (failure instanceof ProblemException && failure.problem.type === 'validation-error') ||
           failure instanceof IdempotencyProblem;
         await this.service.settle(claim, policy, captured, noResult);

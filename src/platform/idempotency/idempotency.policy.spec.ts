@@ -1,28 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
 import { retentionPolicyText } from './idempotency.decorator.js';
-import { describeMs, toMs } from './idempotency.duration.js';
 import { resolvePolicy } from './idempotency.policy.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { IdempotencyTestHooks } from './idempotency.test-hooks.js';
 import type { IdempotencyStore } from './idempotency.store.js';
 
-describe('durations', () => {
-  it('parses units and numbers (ms)', () => {
-    expect(toMs('24h')).toBe(86_400_000);
-    expect(toMs('1.5s')).toBe(1500);
-    expect(toMs(250)).toBe(250);
-  });
-
-  it('refuses malformed, zero and negative values', () => {
-    for (const bad of ['24', '1w', '-1s', '0s', -5, 0, Number.NaN] as never[])
-      expect(() => toMs(bad)).toThrow();
-  });
-
-  it('describes durations for people', () => {
-    expect(describeMs(86_400_000)).toBe('24 hours');
-    expect(describeMs(172_800_000)).toBe('2 days');
-    expect(describeMs(5000)).toBe('5 seconds');
-    expect(describeMs(1500)).toBe('1500 ms');
+describe('durations (the rules: src/platform/common/duration.spec.ts)', () => {
+  it('takes units and numbers (ms), and refuses malformed, zero and negative retentions and waits', () => {
+    expect(resolvePolicy({ ttl: '1.5s', waitTimeout: 250 })).toMatchObject({
+      ttlMs: 1500,
+      waitTimeoutMs: 250,
+    });
+    for (const bad of ['24', '1w', '-1s', '0s', -5, 0, Number.NaN] as never[]) {
+      expect(() => resolvePolicy({ ttl: bad })).toThrow(/invalid duration/);
+      expect(() => resolvePolicy({ waitTimeout: bad })).toThrow(/invalid duration/);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { Reflector } from '@nestjs/core';
-import { toMs } from './idempotency.duration.js';
+import { toMs } from '../common/index.js';
 import type { IdempotencyPolicy, IdempotentOptions } from './idempotency.types.js';
 
 /** Retention of a completed response when the route does not say (Stripe keeps keys at least 24 hours). */
@@ -14,12 +14,12 @@ export const DEFAULT_WAIT_TIMEOUT = '5s';
  */
 export function resolvePolicy(options: IdempotentOptions): IdempotencyPolicy {
   return {
-    ttlMs: toMs(options.ttl ?? DEFAULT_TTL),
+    ttlMs: toMs(options.ttl ?? DEFAULT_TTL, { min: 1 }),
     required: options.required ?? true,
     scope: options.scope ?? 'principal',
     fingerprint: options.fingerprint,
     onConflict: options.onConflict ?? 'reject',
-    waitTimeoutMs: toMs(options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT),
+    waitTimeoutMs: toMs(options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT, { min: 1 }),
     storeClientErrors: options.storeClientErrors ?? true,
   };
 }

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 
-/** A duration: milliseconds as a number, or a string such as `500ms`, `30s`, `15m`, `24h`, `7d`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
+import type { Duration } from '../common/index.js';
+
+export type { Duration } from '../common/index.js';
 
 /** Who shares an idempotency key space: each principal its own (default), or every caller one. */
 export type IdempotencyScope = 'principal' | 'global';

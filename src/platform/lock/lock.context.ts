@@ -20,7 +20,10 @@ export const LockContext = {
     return storage.run([...(storage.getStore() ?? []), lock], fn);
   },
 
-  /** The innermost held lock, or the one on `resource` (normalised form, `car:42`). */
+  /**
+   * The innermost held lock (inside a `@WithLock` method or a `run()` callback: the lock it took, or
+   * re-entered), or the one on `resource` (normalised form, `car:42`).
+   */
   current(resource?: string): HeldLock | undefined {
     const held = storage.getStore() ?? [];
     if (resource === undefined) return held[held.length - 1];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LockKeyError } from './lock.errors.js';
-import { compileKey, resourceParts } from './lock.keys.js';
+import { checkTemplate, compileKey, resourceParts } from './lock.keys.js';
 
 describe('lock keys', () => {
   it('resolves a template from route params, query and body', () => {
@@ -47,5 +47,20 @@ describe('lock keys', () => {
     ]);
     expect(resourceParts('car:42')).toEqual(['car', '42']);
     expect(resourceParts(['car', 42])).toEqual(['car', '42']);
+  });
+
+  it('checks placeholders against their use: route path parameters, query, body; declared method arguments', () => {
+    const route = { route: { pathParams: ['carId'] } };
+    expect(checkTemplate('car:{params.carId}', route)).toBeUndefined();
+    expect(checkTemplate('car:{body.carId}:{query.day}', route)).toBeUndefined();
+    expect(checkTemplate('car:{params.carid}', route)).toMatch(
+      /not a parameter of the route path \(has: :carId\)/,
+    );
+    expect(checkTemplate('car:{args.0}', route)).toMatch(/reads params, query or body/);
+    const method = { method: { arity: 1 } };
+    expect(checkTemplate('car:{args.0.carId}', method)).toBeUndefined();
+    expect(checkTemplate('car:{args.1}', method)).toMatch(/1 declared parameter/);
+    expect(checkTemplate('car:{params.carId}', method)).toMatch(/args.<index>/);
+    expect(checkTemplate('fleet:all', method)).toBeUndefined();
   });
 });

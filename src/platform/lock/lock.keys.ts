@@ -47,6 +47,39 @@ function read(ctx: LockKeyContext, path: string[]): KeyPart {
   throw new LockKeyError(path.join('.'));
 }
 
+/** The `{path}` placeholders of a key template, split on `.` (`car:{args.0.carId}` -> [['args','0','carId']]). */
+export function templatePaths(key: string): string[][] {
+  return parseTemplate(key).flatMap((s) => ('path' in s ? [s.path] : []));
+}
+
+/**
+ * Checks a template's placeholders against where it is used, at module start: on a route they read
+ * `params` (a `:name` of the route path), `query` or `body`; on a service method, `args.<index>` of a
+ * declared parameter. A typo then stops the boot instead of failing the first request.
+ * @returns what is wrong, or undefined.
+ */
+export function checkTemplate(
+  key: string,
+  use: { route: { pathParams: string[] } } | { method: { arity: number } },
+): string | undefined {
+  for (const path of templatePaths(key)) {
+    const [root, first] = path;
+    if ('route' in use) {
+      if (root === 'params') {
+        if (!first || !use.route.pathParams.includes(first))
+          return `{${path.join('.')}} is not a parameter of the route path (has: ${use.route.pathParams.map((p) => `:${p}`).join(', ') || 'none'})`;
+      } else if (root !== 'query' && root !== 'body') {
+        return `{${path.join('.')}}: a route's key reads params, query or body`;
+      }
+    } else {
+      const index = Number(first);
+      if (root !== 'args' || !/^\d+$/.test(first ?? '') || index >= use.method.arity)
+        return `{${path.join('.')}}: a method's key reads args.<index> of its ${use.method.arity} declared parameter(s)`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Compiles a `@WithLock` key once (templates are checked at decoration time, so a typo fails the boot,
  * not a request). Values read from the context are never pasted raw: `KeyBuilder.part()` keeps short

@@ -1,24 +1,22 @@
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from '../redis/index.js';
+import type { SubscriberLink, Subscription } from '../redis/index.js';
 
 /**
  * Release notifications: the release script PUBLISHes the lock key on one channel when somebody waits
  * (a waiter flag key says so), and this instance wakes its oldest local waiter for that key at once
- * instead of letting it sleep out its backoff. One subscriber connection per instance, opened at module
- * init; a missed message (a reconnect, a failover) only costs the backoff delay.
+ * instead of letting it sleep out its backoff. The channel is subscribed at module init on the instance's
+ * shared subscriber connection (SubscriberLink); a missed message (a reconnect, a failover) only costs
+ * the backoff delay.
  */
 export class LockNotifier {
   private readonly logger = new Logger('LockNotifier');
   private readonly waiters = new Map<string, Set<() => void>>();
-  private subscriber?: RedisClient;
+  private subscription?: Subscription;
 
-  /**
-   * @param openSubscriber opens the subscriber connection (closed by its owner on shutdown); undefined
-   * disables notifications (waiters rely on the backoff alone).
-   */
+  /** @param link the instance's subscriber link; undefined disables notifications (backoff alone). */
   constructor(
     readonly channel: string,
-    private readonly openSubscriber?: () => RedisClient,
+    private readonly link?: SubscriberLink,
   ) {}
 
   /**
@@ -53,28 +51,21 @@ export class LockNotifier {
   }
 
   /**
-   * Opens the subscriber connection and subscribes (at module init, so even the first waiter of the
-   * process hears releases). Resolves once subscribed or after `timeoutMs`; never rejects: while Redis is
-   * unreachable waiters rely on the backoff, and ioredis subscribes when it connects.
+   * Subscribes (at module init, so even the first waiter of the process hears releases). Resolves once
+   * subscribed or after `timeoutMs`; never rejects: while Redis is unreachable waiters rely on the
+   * backoff, and the link subscribes when it connects.
    */
   async start(timeoutMs = 2_000): Promise<void> {
-    if (this.subscriber || !this.openSubscriber) return;
-    const subscriber = this.openSubscriber();
-    this.subscriber = subscriber;
-    subscriber.on('message', (channel: string, lockKey: string) => {
-      if (channel !== this.channel) return;
-      // Wake the longest-waiting local waiter only: one release frees one lock, and waking every waiter
-      // of every instance would make them all hit Redis for one winner. The others keep their backoff.
-      const first = this.waiters.get(lockKey)?.values().next();
-      if (first && !first.done) first.value();
+    if (this.subscription || !this.link) return;
+    this.subscription = this.link.subscribe([this.channel], {
+      message: (_channel, lockKey) => {
+        // Wake the longest-waiting local waiter only: one release frees one lock, and waking every waiter
+        // of every instance would make them all hit Redis for one winner. The others keep their backoff.
+        const first = this.waiters.get(lockKey)?.values().next();
+        if (first && !first.done) first.value();
+      },
     });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      subscriber.subscribe(this.channel).catch((err: unknown) => {
-        this.logger.warn(`cannot subscribe to ${this.channel} yet: ${(err as Error).message}`);
-      }),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    if (!(await this.subscription.ready(timeoutMs)))
+      this.logger.warn(`not subscribed to ${this.channel} yet: waiters rely on their backoff`);
   }
 }

@@ -53,7 +53,7 @@ export class LockService implements OnModuleInit {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.notifier = new LockNotifier(
       keys.key('lock', 'released'),
-      options.notifications === false ? undefined : () => connection.create('subscriber'),
+      options.notifications === false ? undefined : connection.subscriber,
     );
     this.disabled = options.disabledForTests === true && options.nodeEnv === 'test';
     if (options.disabledForTests && !this.disabled) {
@@ -210,7 +210,8 @@ export class LockService implements OnModuleInit {
   ): Promise<T> {
     if (this.disabled) return this.runUnlocked(resource, fn);
     const held = LockContext.current(this.keysOf(resource).resource);
-    if (held) return fn(held);
+    // Re-entrant: pushed again, so LockContext.current() inside is this call's lock, not another one.
+    if (held) return LockContext.run(held, () => fn(held));
     const ttlMs = options.ttlMs ?? this.defaultTtlMs;
     const lock = await this.acquire(resource, options);
     const heldLock = new HeldLockState(lock);

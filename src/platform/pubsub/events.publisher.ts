@@ -5,17 +5,15 @@ import { PubSubService } from './pubsub.service.js';
 /** The pub/sub topic of application events (what `GET /events` streams). */
 export const APP_EVENTS_TOPIC = 'events';
 
-/** The event types `GET /events` streams; `data` is the JSON of the object the event is about. */
-export const APP_EVENT_TYPES = ['booking.created', 'payment.created', 'flag.changed'] as const;
-
-/** One of {@link APP_EVENT_TYPES}. */
-export type AppEventType = (typeof APP_EVENT_TYPES)[number];
-
-/** An application event as it travels between instances. */
-export interface AppEvent<T = unknown> {
+/**
+ * An application event as it travels between instances. The platform knows no event type: the app
+ * declares its own (`Type`) and publishes with them; `data` is the JSON of the object the event is about.
+ */
+export interface AppEvent<T = unknown, Type extends string = string> {
   /** Unique id (the SSE `id:` field). */
   id: string;
-  type: AppEventType;
+  /** A code constant of the app (`booking.created`), never user input: it becomes the SSE `event:` field. */
+  type: Type;
   /** When it was published (ISO 8601, the publisher's clock). */
   at: string;
   data: T;
@@ -31,7 +29,7 @@ export interface AppEvent<T = unknown> {
  * this.events.publishSafely('payment.created', payment);
  */
 @Injectable()
-export class EventsPublisher {
+export class EventsPublisher<Type extends string = string> {
   private readonly logger = new Logger('Events');
   private failing = false;
 
@@ -41,14 +39,14 @@ export class EventsPublisher {
    * Publishes one event; resolves with its id.
    * @throws when Redis does not take the PUBLISH.
    */
-  async publish<T>(type: AppEventType, data: T): Promise<string> {
-    const event: AppEvent<T> = { id: randomUUID(), type, at: new Date().toISOString(), data };
+  async publish<T>(type: Type, data: T): Promise<string> {
+    const event: AppEvent<T, Type> = { id: randomUUID(), type, at: new Date().toISOString(), data };
     await this.pubsub.publish(APP_EVENTS_TOPIC, event);
     return event.id;
   }
 
   /** Publishes without waiting and never throws: a failure is logged once until publishing works again. */
-  publishSafely<T>(type: AppEventType, data: T): void {
+  publishSafely<T>(type: Type, data: T): void {
     this.publish(type, data).then(
       () => {
         if (this.failing) this.logger.log('events are published again');

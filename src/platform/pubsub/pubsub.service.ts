@@ -8,8 +8,13 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { KeyBuilder, REDIS_CLIENT, RedisConnection, type RedisClient } from '../redis/index.js';
-import { PubSubLink } from './pubsub.link.js';
+import {
+  KeyBuilder,
+  REDIS_CLIENT,
+  RedisConnection,
+  type RedisClient,
+  type Subscription,
+} from '../redis/index.js';
 import { PUBSUB_MODULE_OPTIONS } from './pubsub.module-definition.js';
 import {
   TOPIC,
@@ -41,26 +46,19 @@ export class PubSubService implements OnModuleInit, OnApplicationShutdown {
   readonly instanceId = randomBytes(8).toString('hex');
   private readonly handlers = new Map<string, Set<PubSubHandler>>();
   private readonly upListeners = new Set<() => void>();
-  private readonly link: PubSubLink;
+  private subscription?: Subscription;
+  private readonly reconnectMaxDelayMs: number;
   private readonly published;
   private readonly received;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
-    connection: RedisConnection,
+    private readonly connection: RedisConnection,
     private readonly keys: KeyBuilder,
     @Inject(PUBSUB_MODULE_OPTIONS) options: PubSubModuleOptions,
     @Optional() metrics?: MetricsService,
   ) {
-    this.link = new PubSubLink(
-      connection,
-      {
-        up: () => this.fireUp(),
-        down: () => undefined,
-        message: (channel, payload) => this.receive(channel, payload),
-      },
-      options.reconnectMaxDelayMs ?? 2000,
-    );
+    this.reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 2000;
     this.published = metrics?.counter({
       name: 'pubsub_messages_published_total',
       help: 'Messages published to Redis pub/sub, by topic',
@@ -71,27 +69,39 @@ export class PubSubService implements OnModuleInit, OnApplicationShutdown {
       help: 'Messages received from Redis pub/sub, by topic',
       labelNames: ['topic'],
     });
-    const link = this.link;
+    const isUp = () => this.up;
     metrics?.gauge({
       name: 'pubsub_subscribed',
       help: '1 while the instance subscriber connection is subscribed, else 0',
       collect() {
-        this.set(link.up ? 1 : 0);
+        this.set(isUp() ? 1 : 0);
       },
     });
   }
 
+  /** Every topic's channel so far, on the instance's shared subscriber connection (SubscriberLink). */
   onModuleInit(): void {
-    this.link.start();
+    this.subscription = this.connection.subscriber.subscribe(
+      [...this.handlers.keys()],
+      {
+        up: () => this.fireUp(),
+        message: (channel, payload) => this.receive(channel, payload),
+      },
+      { reconnectMaxDelayMs: this.reconnectMaxDelayMs },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.link.stop();
+    await this.subscription?.close();
+  }
+
+  private get up(): boolean {
+    return this.subscription?.up === true;
   }
 
   /** `up` once every topic is subscribed on the current connection, `down` before and while it is lost. */
   get state(): PubSubState {
-    return this.link.up ? 'up' : 'down';
+    return this.up ? 'up' : 'down';
   }
 
   /** The Redis channel of a topic: `{prefix}:pubsub:{topic}` (instances with another key prefix never meet). */
@@ -123,7 +133,7 @@ export class PubSubService implements OnModuleInit, OnApplicationShutdown {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      void this.link.add(channel);
+      void this.subscription?.add(channel);
     }
     set.add(handler as PubSubHandler);
     return () => set.delete(handler as PubSubHandler);
@@ -145,7 +155,7 @@ export class PubSubService implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves true once subscribed, false after `timeoutMs`. */
   ready(timeoutMs: number): Promise<boolean> {
-    if (this.link.up) return Promise.resolve(true);
+    if (this.up) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         off();

@@ -1,6 +1,7 @@
 import { Inject, Injectable, RequestMethod, type OnModuleInit } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { METHOD_METADATA, PATH_METADATA } from '../compat/nestjs-common.compat.js';
+import { throttlerPolicyOf } from '../compat/nestjs-throttler.compat.js';
 import { RATE_LIMIT_USE } from './rate-limit.decorator.js';
 import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition.js';
 import type { RateLimitModuleOptions } from './rate-limit.types.js';
@@ -12,9 +13,6 @@ export interface DiscoveredRoute {
   classRef: new (...args: never[]) => unknown;
   handler: (...args: unknown[]) => unknown;
 }
-
-// @nestjs/throttler's per-policy metadata keys (`@Throttle({ [name]: ... })`, `@SkipThrottle({ [name]: true })`).
-const THROTTLER_KEYS = /^THROTTLER:(LIMIT|TTL|BLOCK_DURATION|TRACKER|KEY_GENERATOR|SKIP)(.+)$/;
 
 const joinPath = (...parts: string[]) =>
   '/' +
@@ -60,9 +58,7 @@ export class RateLimitExplorer implements OnModuleInit {
   private check(target: object, where: string, known: Set<string>): void {
     for (const key of Reflect.getMetadataKeys(target) as unknown[]) {
       if (typeof key !== 'string') continue;
-      const name = key.startsWith(RATE_LIMIT_USE)
-        ? key.slice(RATE_LIMIT_USE.length)
-        : THROTTLER_KEYS.exec(key)?.[2];
+      const name = key.startsWith(RATE_LIMIT_USE) ? key.slice(RATE_LIMIT_USE.length) : throttlerPolicyOf(key);
       if (name !== undefined && !known.has(name)) {
         throw new Error(
           `rate limit: ${where} names the policy "${name}", which is not configured (known: ${[...known].join(', ')})`,

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/throttler';
 import { KeyBuilder } from '../redis/index.js';
 import { ProblemException, serviceUnavailable } from '../http/index.js';
+import { THROTTLER_METADATA } from '../compat/nestjs-throttler.compat.js';
 import { RATE_LIMIT_USE, type RateLimitUse } from './rate-limit.decorator.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit.headers.js';
 import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition.js';
@@ -17,13 +18,14 @@ import { RateLimiter, RateLimitUnavailableError } from './rate-limit.service.js'
 import { clientIp, defaultTracker } from './rate-limit.tracker.js';
 import type { PolicyCheck, RateLimitModuleOptions, RateLimitPolicy } from './rate-limit.types.js';
 
-// @nestjs/throttler's metadata keys (throttler.constants, not exported by the package).
-const SKIP = 'THROTTLER:SKIP';
-const LIMIT = 'THROTTLER:LIMIT';
-const TTL = 'THROTTLER:TTL';
-const BLOCK = 'THROTTLER:BLOCK_DURATION';
-const TRACKER = 'THROTTLER:TRACKER';
-const KEY_GENERATOR = 'THROTTLER:KEY_GENERATOR';
+const {
+  skip: SKIP,
+  limit: LIMIT,
+  ttl: TTL,
+  blockDuration: BLOCK,
+  tracker: TRACKER,
+  keyGenerator: KEY_GENERATOR,
+} = THROTTLER_METADATA;
 const ALGORITHM_SUFFIX = { 'sliding-window': 's', 'fixed-window': 'f', 'token-bucket': 't' } as const;
 
 type Req = Record<string, unknown> & { path?: string; headers: Record<string, string | undefined> };

@@ -1,22 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { parsePolicySetting, policiesFromEnv, RateLimitConfigError } from './rate-limit.policies.js';
+import { parsePolicySetting, policiesFromEnv, policy, RateLimitConfigError } from './rate-limit.policies.js';
 
 describe('rate-limit policies', () => {
-  it('has the built-in policies with the documented defaults', () => {
-    const byName = Object.fromEntries(
-      policiesFromEnv({}).map((p) => [p.name, [p.limit, p.windowMs, p.global]]),
-    );
-    expect(byName).toEqual({
-      default: [100, 60_000, true],
-      upload: [20, 60_000, false],
-      export: [5, 60_000, false],
-      message: [30, 60_000, false],
-      login: [5, 60_000, false],
-    });
+  it('has one built-in policy, the global default (named policies are the app configuration)', () => {
+    expect(policiesFromEnv({}).map((p) => [p.name, p.limit, p.windowMs, p.global])).toEqual([
+      ['default', 100, 60_000, true],
+    ]);
   });
 
   it('overrides a policy from RATE_LIMIT_<NAME>, with algorithm and fail mode', () => {
-    const [, upload] = policiesFromEnv({ RATE_LIMIT_UPLOAD: '7/2m,token-bucket,fail-closed' });
+    const [, upload] = policiesFromEnv({ RATE_LIMIT_UPLOAD: '7/2m,token-bucket,fail-closed' }, [
+      policy('default', 100, 60_000, { global: true }),
+      policy('upload', 20, 60_000),
+    ]);
     expect(upload).toMatchObject({
       limit: 7,
       windowMs: 120_000,
@@ -28,6 +24,13 @@ describe('rate-limit policies', () => {
       windowMs: 500,
       algorithm: 'fixed-window',
     });
+  });
+
+  it('reads the window with the platform Duration rules (decimals, days), 1 ms to 31 days', () => {
+    expect(parsePolicySetting('X', '10/1.5m').windowMs).toBe(90_000);
+    expect(parsePolicySetting('X', '10/31d').windowMs).toBe(31 * 86_400_000);
+    expect(() => parsePolicySetting('X', '10/32d')).toThrow(RateLimitConfigError);
+    expect(() => parsePolicySetting('X', '10/0.0001ms')).toThrow(RateLimitConfigError);
   });
 
   it('rejects bad values with one line naming the variable', () => {

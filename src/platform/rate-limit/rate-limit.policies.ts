@@ -1,12 +1,29 @@
+import { DURATION_SOURCE, toMs, type Duration } from '../common/index.js';
 import type { RateLimitAlgorithm, RateLimitFailMode, RateLimitPolicy } from './rate-limit.types.js';
 
-/** A policy's setting from the environment: `limit/window[,algorithm][,fail-open|fail-closed]`. */
-export const POLICY_SETTING =
-  /^(\d+)\/(\d+)(ms|s|m|h)((?:,(?:sliding-window|fixed-window|token-bucket|fail-open|fail-closed))*)$/;
+/**
+ * A policy's setting from the environment: `limit/window[,algorithm][,fail-open|fail-closed]`, the window
+ * a Duration string (`60s`, `1.5m`, `1d`).
+ */
+export const POLICY_SETTING = new RegExp(
+  `^(\\d+)/${DURATION_SOURCE}((?:,(?:sliding-window|fixed-window|token-bucket|fail-open|fail-closed))*)$`,
+);
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const MAX_WINDOW_MS = 31 * 86_400_000;
 
-/** The username of a login body, trimmed and lower-cased so `Alice` and `alice ` share one budget. */
+/** The window of a setting, or undefined when it is zero or longer than 31 days. */
+function windowOf(amount: string, unit: string): number | undefined {
+  try {
+    return toMs(`${amount}${unit}` as Duration, { min: 1, max: MAX_WINDOW_MS });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A key for login-style policies: the username of the body, trimmed and lower-cased so `Alice` and
+ * `alice ` share one budget.
+ */
 export function loginUsername(req: Record<string, unknown>): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   const value = body?.username ?? body?.email;
@@ -14,20 +31,16 @@ export function loginUsername(req: Record<string, unknown>): string | undefined 
 }
 
 /**
- * The built-in policies (the design documents' actions). Each is overridable by `RATE_LIMIT_<NAME>`
- * (`RATE_LIMIT_DEFAULT=100/60s`, `RATE_LIMIT_UPLOAD=20/60s,token-bucket`, `RATE_LIMIT_EXPORT=5/60s,fail-closed`).
- * Only `default` is global; the others apply where a route names them with `@RateLimit(name)`.
+ * A policy with the platform's defaults (sliding window, fail open, cost 1, not global). The app declares
+ * its named policies with it (overridable by `RATE_LIMIT_<NAME>`); routes use them with `@RateLimit(name)`.
+ * @example policy('upload', 20, 60_000)
  */
-export const BUILT_IN_POLICIES: readonly RateLimitPolicy[] = [
-  policy('default', 100, 60_000, { global: true }),
-  policy('upload', 20, 60_000),
-  policy('export', 5, 60_000),
-  policy('message', 30, 60_000),
-  // Per IP and username: a bearer token (any string makes a principal) must not buy fresh attempts.
-  policy('login', 5, 60_000, { tracker: 'ip', key: loginUsername }),
-];
-
-function policy(name: string, limit: number, windowMs: number, extra: Partial<RateLimitPolicy> = {}) {
+export function policy(
+  name: string,
+  limit: number,
+  windowMs: number,
+  extra: Partial<RateLimitPolicy> = {},
+): RateLimitPolicy {
   return {
     name,
     limit,
@@ -39,6 +52,9 @@ function policy(name: string, limit: number, windowMs: number, extra: Partial<Ra
     ...extra,
   };
 }
+
+/** The platform's one built-in policy: `default`, global, 100 per 60 s (`RATE_LIMIT_DEFAULT`). */
+export const defaultPolicy: RateLimitPolicy = policy('default', 100, 60_000, { global: true });
 
 /** A bad `RATE_LIMIT_<NAME>` value; the message names the variable and the expected form. */
 export class RateLimitConfigError extends Error {
@@ -60,10 +76,10 @@ export function parsePolicySetting(
 ): { limit: number; windowMs: number; algorithm?: RateLimitAlgorithm; failMode?: RateLimitFailMode } {
   const match = POLICY_SETTING.exec(value.trim());
   const limit = Number(match?.[1]);
-  const windowMs = Number(match?.[2]) * UNIT_MS[(match?.[3] ?? 'ms') as keyof typeof UNIT_MS];
-  if (!match || limit < 1 || limit > 1e12 || windowMs < 1 || windowMs > 31 * 86_400_000) {
+  const windowMs = match ? windowOf(match[2]!, match[3]!) : undefined;
+  if (!match || windowMs === undefined || limit < 1 || limit > 1e12) {
     throw new RateLimitConfigError(
-      `${variable} must look like 100/60s (limit 1 to 1e12 / window ms, s, m or h up to 31 days), ` +
+      `${variable} must look like 100/60s (limit 1 to 1e12 / window ms, s, m, h or d up to 31 days), ` +
         `optionally followed by ,sliding-window|fixed-window|token-bucket and ,fail-open|fail-closed`,
     );
   }
@@ -79,7 +95,7 @@ export function parsePolicySetting(
 /** The policies with each `RATE_LIMIT_<NAME>` present in `env` applied. */
 export function policiesFromEnv(
   env: Record<string, string | undefined>,
-  base: readonly RateLimitPolicy[] = BUILT_IN_POLICIES,
+  base: readonly RateLimitPolicy[] = [defaultPolicy],
 ): RateLimitPolicy[] {
   return base.map((p) => {
     const variable = policyVariable(p.name);

@@ -1,8 +1,8 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { ExecutionContextHost } from '../compat/nestjs-core.compat.js';
 import { KeyBuilder } from '../redis/index.js';
 import { RateLimitExplorer } from './rate-limit.explorer.js';
 import { RateLimitGuard } from './rate-limit.guard.js';

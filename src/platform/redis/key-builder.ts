@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** Key areas (DESIGN.md "Redis conventions"); one area per concern keeps `SCAN` and ACL rules simple. */
+/** Key areas (README "Architecture": `{prefix}:{area}:{...}`); one area per concern keeps `SCAN` and ACL rules simple. */
 export type KeyArea =
   'cache' | 'lock' | 'fence' | 'rl' | 'idem' | 'session' | 'counter' | 'hll' | 'lb' | 'flag' | 'q';
 

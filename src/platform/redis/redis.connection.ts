@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EmbeddedRedis } from './embedded-redis.js';
 import { findLuaScripts, LuaScripts, PLATFORM_DIR } from './lua-scripts.js';
 import { RedisConnectionFactory } from './redis.connection-factory.js';
+import { SubscriberLink } from './redis.subscriber-link.js';
 import type { ConnectionPurpose, RedisClient, RedisModuleOptions } from './redis.types.js';
 
 type State = 'connecting' | 'ready' | 'down' | 'closed';
@@ -23,6 +24,7 @@ export class RedisConnection implements OnApplicationShutdown {
   scripts!: LuaScripts;
   factory!: RedisConnectionFactory;
   private embedded?: EmbeddedRedis;
+  private link?: SubscriberLink;
 
   /** Connects (starting the embedded server first in `embedded` mode) and waits for `ready`, bounded. */
   async init(options: RedisModuleOptions): Promise<void> {
@@ -40,6 +42,11 @@ export class RedisConnection implements OnApplicationShutdown {
   /** Current state of the request-path connection. */
   get isReady(): boolean {
     return this.state === 'ready';
+  }
+
+  /** The instance's one subscriber connection, shared by every listening module (opened on first use). */
+  get subscriber(): SubscriberLink {
+    return (this.link ??= new SubscriberLink(this.factory, this.client));
   }
 
   /** A new connection for `purpose`, closed with the module. */
@@ -92,6 +99,7 @@ export class RedisConnection implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.state = 'closed';
+    await this.link?.stop();
     await Promise.allSettled(
       [...this.owned].map(async (c) => {
         try {

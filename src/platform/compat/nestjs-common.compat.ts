@@ -1,0 +1,8 @@
+// What the platform relies on in @nestjs/common beyond its documented API, in one place. Checked by
+// nestjs-common.compat.spec.ts, which fails when a Nest upgrade changes it.
+
+/**
+ * The reflect-metadata keys under which `@Controller(path)` / `@Get(path)` store a route's path and
+ * `@Get` / `@Post` ... its RequestMethod: the rate-limit explorer lists every route at boot with them.
+ */
+export { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/internal';
