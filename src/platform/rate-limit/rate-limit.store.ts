@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +27,22 @@ type ConsumeCommand = (...keysAndArgs: (string | number)[]) => Promise<number[]>
  * argument is the first key. EVAL on a connection's first use, EVALSHA after: one round trip either way.
  */
 export class RateLimitStore {
-  /** The most policies one request may be checked against (one registration per count up to it). */
-  static readonly MAX_POLICIES = 16;
+  /**
+   * Key counts with a registered command. A request has a few policies; more (`GET /rate-limit/status`
+   * reads every route's at once) go through plain EVALSHA, which ioredis routes by its first key too.
+   */
+  static readonly REGISTERED_COUNTS = 16;
   private readonly commands: ConsumeCommand[] = [];
+  private readonly lua: string;
+  private readonly sha: string;
 
   constructor(private readonly client: RedisClient) {
     // Registered up front, not on first use: an auto-pipeline created earlier in the same tick copies the
     // client's commands when it is made and would not know a command defined after it.
     const lua = readFileSync(SCRIPT_FILE, 'utf8');
-    for (let n = 1; n <= RateLimitStore.MAX_POLICIES; n++) {
+    this.lua = lua;
+    this.sha = createHash('sha1').update(lua).digest('hex');
+    for (let n = 1; n <= RateLimitStore.REGISTERED_COUNTS; n++) {
       const name = `${COMMAND}${n}`;
       if (!(name in client)) client.defineCommand(name, { numberOfKeys: n, lua });
       this.commands[n] = (client as unknown as Record<string, ConsumeCommand>)[name]!.bind(client);
@@ -52,12 +60,9 @@ export class RateLimitStore {
       keys.push(c.key);
       args.push(ALGORITHM_CODE[c.algorithm], c.limit, c.windowMs, c.cost, c.blockMs);
     }
+    if (keys.length === 0) return { allowed: true, results: [] };
     const command = this.commands[keys.length];
-    if (!command)
-      throw new Error(
-        `a request is checked against ${keys.length} rate-limit policies, at most ${RateLimitStore.MAX_POLICIES}`,
-      );
-    const reply = await command(...keys, ...args);
+    const reply = command ? await command(...keys, ...args) : await this.evalAny(keys, args);
     const results = checks.map((c, i): PolicyResult => {
       const at = 1 + i * 4;
       return {
@@ -71,5 +76,15 @@ export class RateLimitStore {
       };
     });
     return { allowed: reply[0] === 1, results };
+  }
+
+  /** EVALSHA with any key count (EVAL once when Redis lost its scripts). */
+  private async evalAny(keys: string[], args: (string | number)[]): Promise<number[]> {
+    try {
+      return (await this.client.evalsha(this.sha, keys.length, ...keys, ...args)) as number[];
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+      return (await this.client.eval(this.lua, keys.length, ...keys, ...args)) as number[];
+    }
   }
 }
