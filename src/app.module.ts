@@ -10,6 +10,7 @@ import {
   queueConfig,
   rateLimitConfig,
   redisConfig,
+  serverLimitsConfig,
 } from './config/app.config.js';
 import { DatabaseModule } from './platform/database/index.js';
 import { HealthModule } from './platform/health/health.module.js';
@@ -61,6 +62,7 @@ import { EventsModule } from './features/events/events.module.js';
         idempotencyConfig,
         queueConfig,
         jobsConfig,
+        serverLimitsConfig,
       ],
     }),
     LoggerModule.forRootAsync({

@@ -3,11 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { httpConfig } from './config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { httpConfig, serverLimitsConfig } from './config/app.config.js';
 import { ConfigError, validateEnv } from './config/env.schema.js';
 import { AppModule } from './app.module.js';
 import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
 import { createValidationPipe } from './platform/http/validation.js';
+import { applyInputBoundary } from './platform/http/input-boundary.js';
+import { applyServerLimits } from './platform/http/server-limits.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -36,8 +39,11 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
-  app.useBodyParser('json', { limit: `${http.bodyLimitKb}kb` });
-  app.useBodyParser('urlencoded', { extended: false, limit: `${http.bodyLimitKb}kb` });
+  applyInputBoundary(app, { bodyLimitKb: http.bodyLimitKb });
+  applyServerLimits(
+    app.getHttpServer(),
+    app.get<ConfigType<typeof serverLimitsConfig>>(serverLimitsConfig.KEY),
+  );
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

@@ -158,3 +158,14 @@ export const datastructsConfig = registerAs('datastructs', () => {
   };
 });
 // --- end data-structure features ---
+// --- abuse limits (issue 14) ---
+/** Node server timeouts against slow clients (slowloris) and idle keep-alive sockets. */
+export const serverLimitsConfig = registerAs('serverLimits', () => {
+  const e = env();
+  return {
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+  };
+});
+// --- end abuse limits ---

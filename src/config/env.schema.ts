@@ -321,6 +321,16 @@ export class EnvironmentVariables {
   @Max(300000, { message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
   EVENTS_HEARTBEAT_MS?: number;
   // --- end data-structure features ---
+  // --- abuse limits (issue 14) ---
+  @QueueInt('HTTP_HEADERS_TIMEOUT_MS', 100, 600_000)
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @QueueInt('HTTP_REQUEST_TIMEOUT_MS', 100, 3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  @QueueInt('HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+  // --- end abuse limits ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

@@ -10,6 +10,10 @@ interface BodyParserError {
 
 /** Maps any thrown value to a problem document. Unknown errors become a 500 without internals. */
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers: Record<string, string> } {
+  // Express's adapter wraps errors passed to next() by middleware (the body parsers' verify hook) into
+  // a plain HttpException; the problem the boundary threw is its cause.
+  if (exception instanceof HttpException && exception.cause instanceof ProblemException)
+    exception = exception.cause;
   if (exception instanceof ProblemException)
     return { problem: exception.problem, headers: exception.headers };
   if (exception instanceof HttpException) {
