@@ -124,6 +124,7 @@ export const queueConfig = registerAs('queue', () => {
     keepCompleted: e.QUEUE_KEEP_COMPLETED,
     keepFailed: e.QUEUE_KEEP_FAILED,
     dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS,
+    deadLetterRetentionDays: e.QUEUE_DEAD_LETTER_RETENTION_DAYS, // issue 14
     health: {
       ...(e.QUEUE_HEALTH_MAX_WAITING ? { maxWaiting: e.QUEUE_HEALTH_MAX_WAITING } : {}),
       ...(e.QUEUE_HEALTH_MAX_FAILED ? { maxFailed: e.QUEUE_HEALTH_MAX_FAILED } : {}),
@@ -152,6 +153,8 @@ export const datastructsConfig = registerAs('datastructs', () => {
   const e = env();
   return {
     analyticsRetentionDays: e.ANALYTICS_RETENTION_DAYS ?? 90,
+    // issue 14: a bounded set of paths per day, the rest counted under one overflow key
+    analyticsMaxPathsPerDay: e.ANALYTICS_MAX_PATHS_PER_DAY ?? 1_000,
     uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS ?? 900,
     flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS ?? 30_000,
     eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS ?? 15_000,
@@ -167,5 +170,11 @@ export const serverLimitsConfig = registerAs('serverLimits', () => {
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
   };
+});
+
+/** Bounds of leaderboards: members per board (the lowest trimmed) and boards. */
+export const leaderboardLimitsConfig = registerAs('leaderboardLimits', () => {
+  const e = env();
+  return { maxMembers: e.LEADERBOARD_MAX_MEMBERS ?? 10_000, maxBoards: e.LEADERBOARD_MAX_BOARDS ?? 1_000 };
 });
 // --- end abuse limits ---

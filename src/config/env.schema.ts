@@ -330,6 +330,18 @@ export class EnvironmentVariables {
 
   @QueueInt('HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000)
   HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+
+  @QueueInt('LEADERBOARD_MAX_MEMBERS', 1, 10_000_000)
+  LEADERBOARD_MAX_MEMBERS?: number;
+
+  @QueueInt('LEADERBOARD_MAX_BOARDS', 1, 1_000_000)
+  LEADERBOARD_MAX_BOARDS?: number;
+
+  @QueueInt('ANALYTICS_MAX_PATHS_PER_DAY', 1, 1_000_000)
+  ANALYTICS_MAX_PATHS_PER_DAY?: number;
+
+  @QueueInt('QUEUE_DEAD_LETTER_RETENTION_DAYS', 1, 3650)
+  QUEUE_DEAD_LETTER_RETENTION_DAYS?: number;
   // --- end abuse limits ---
 }
 
