@@ -158,6 +158,9 @@ export const datastructsConfig = registerAs('datastructs', () => {
     uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS ?? 900,
     flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS ?? 30_000,
     eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS ?? 15_000,
+    // issue 14: caps on open event streams
+    eventsMaxStreams: e.EVENTS_MAX_STREAMS ?? 1_000,
+    eventsMaxStreamsPerClient: e.EVENTS_MAX_STREAMS_PER_CLIENT ?? 5,
   };
 });
 // --- end data-structure features ---

@@ -342,6 +342,12 @@ export class EnvironmentVariables {
 
   @QueueInt('QUEUE_DEAD_LETTER_RETENTION_DAYS', 1, 3650)
   QUEUE_DEAD_LETTER_RETENTION_DAYS?: number;
+
+  @QueueInt('EVENTS_MAX_STREAMS', 1, 1_000_000)
+  EVENTS_MAX_STREAMS?: number;
+
+  @QueueInt('EVENTS_MAX_STREAMS_PER_CLIENT', 1, 10_000)
+  EVENTS_MAX_STREAMS_PER_CLIENT?: number;
   // --- end abuse limits ---
 }
 

@@ -1,6 +1,8 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ProblemException } from '../../platform/http/index.js';
+import { defaultTracker } from '../../platform/rate-limit/rate-limit.tracker.js';
 import { APP_EVENT_TYPES } from '../../platform/pubsub/index.js';
 import { EventsQuery, parseTypes } from './events.dto.js';
 import { EventsHub } from './events.hub.js';
@@ -18,7 +20,20 @@ export class EventsController {
   @Get()
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: `an event stream of ${APP_EVENT_TYPES.join(', ')}` })
-  stream(@Query() query: EventsQuery, @Res() res: Response): void {
+  @ApiTooManyRequestsResponse({
+    description:
+      'the client (EVENTS_MAX_STREAMS_PER_CLIENT) or the instance (EVENTS_MAX_STREAMS) holds its maximum of streams',
+  })
+  stream(@Query() query: EventsQuery, @Req() req: Request, @Res() res: Response): void {
+    // Open streams cost a socket and memory each for as long as the client likes: capped per client
+    // (principal, else IP) and per instance; 429 before any header is sent.
+    const owner = defaultTracker(req as unknown as Record<string, unknown>);
+    const refusal = this.hub.refusal(owner);
+    if (refusal)
+      throw new ProblemException(429, 'too-many-streams', 'Too Many Requests', {
+        detail: refusal,
+        headers: { 'Retry-After': '5' },
+      });
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -29,6 +44,6 @@ export class EventsController {
     res.socket?.setNoDelay(true);
     // The first line tells the client the stream is live; `retry:` sets its reconnect delay.
     res.write(': connected\nretry: 2000\n\n');
-    this.hub.add(res, query.types ? parseTypes(query.types) : undefined);
+    this.hub.add(res, query.types ? parseTypes(query.types) : undefined, owner);
   }
 }

@@ -22,6 +22,8 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 interface Client {
   res: Response;
   types?: ReadonlySet<AppEventType>;
+  /** Who opened it (principal, else IP): the per-client cap's key. */
+  owner: string;
 }
 
 /**
@@ -32,6 +34,10 @@ interface Client {
 @Injectable()
 export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly clients = new Set<Client>();
+  /** Open streams per owner, for EVENTS_MAX_STREAMS_PER_CLIENT. */
+  private readonly perOwner = new Map<string, number>();
+  private readonly maxStreams: number;
+  private readonly maxPerClient: number;
   private readonly heartbeatMs: number;
   private heartbeat?: NodeJS.Timeout;
   private off?: () => void;
@@ -42,6 +48,8 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
     metrics: MetricsService,
   ) {
     this.heartbeatMs = config.eventsHeartbeatMs;
+    this.maxStreams = config.eventsMaxStreams;
+    this.maxPerClient = config.eventsMaxStreamsPerClient;
     const clients = this.clients;
     metrics.gauge({
       name: 'events_sse_clients',
@@ -70,16 +78,32 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
     return this.clients.size;
   }
 
+  /**
+   * Why a new stream of `owner` would be refused (the instance or the client at its cap), else undefined.
+   * Checked before the stream's headers are sent; `add` follows synchronously, so the count is exact.
+   */
+  refusal(owner: string): string | undefined {
+    if (this.clients.size >= this.maxStreams)
+      return `this instance serves its maximum of ${this.maxStreams} event streams`;
+    if ((this.perOwner.get(owner) ?? 0) >= this.maxPerClient)
+      return `a client may hold at most ${this.maxPerClient} event streams`;
+    return undefined;
+  }
+
   /** Adds a client whose SSE headers are sent; it is removed when its connection closes. */
-  add(res: Response, types?: AppEventType[]): void {
-    const client: Client = { res, types: types && new Set(types) };
+  add(res: Response, types?: AppEventType[], owner = ''): void {
+    const client: Client = { res, types: types && new Set(types), owner };
     this.clients.add(client);
+    this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     res.once('close', () => this.remove(client, false));
     this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs);
   }
 
   private remove(client: Client, end: boolean): void {
     if (!this.clients.delete(client)) return;
+    const left = (this.perOwner.get(client.owner) ?? 1) - 1;
+    if (left > 0) this.perOwner.set(client.owner, left);
+    else this.perOwner.delete(client.owner);
     if (end) client.res.end();
     if (this.clients.size === 0) {
       clearInterval(this.heartbeat);

@@ -1,7 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { KeyBuilder } from '../redis/index.js';
 import { RateLimitExplorer } from './rate-limit.explorer.js';
@@ -26,10 +25,10 @@ export interface RateLimitStatusEntry {
 /**
  * `GET /rate-limit/status`: the caller's remaining quota and reset per policy and route, read in one
  * Redis call without consuming anything. Composite-key policies (`login`, keyed by the username too) and
- * routes tracked by IP when the caller has a principal live under other keys and are left out.
+ * routes tracked by IP when the caller has a principal live under other keys and are left out. The route
+ * itself takes the global `default` policy (one unit a call), so polling it is limited like any route.
  */
 @ApiTags('rate-limit')
-@SkipThrottle()
 @Controller('rate-limit')
 export class RateLimitStatusController {
   constructor(

@@ -25,7 +25,7 @@ function openSocket(
   });
 }
 
-describe('slow clients: Node server timeouts', () => {
+describe('connection abuse: slow clients, event streams, status polling', () => {
   let redis: RedisHandle;
   let app: AppHandle;
 
@@ -38,6 +38,9 @@ describe('slow clients: Node server timeouts', () => {
         HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
         HTTP_REQUEST_TIMEOUT_MS: '5000',
         HTTP_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS),
+        EVENTS_MAX_STREAMS: '4',
+        EVENTS_MAX_STREAMS_PER_CLIENT: '2',
+        RATE_LIMIT_DEFAULT: '30/60s',
       },
     });
   }, 60_000);
@@ -79,4 +82,61 @@ describe('slow clients: Node server timeouts', () => {
     expect(at - started).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - 100);
     expect(at - started).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + 4_000);
   }, 20_000);
+
+  /** Opens `GET /events` as `caller`; the stream stays open until `close()`. */
+  async function openStream(caller: string) {
+    const ac = new AbortController();
+    const res = await fetch(`${app.url}/events`, {
+      headers: { Authorization: authHeader(caller) },
+      signal: ac.signal,
+    });
+    const close = async () => {
+      ac.abort();
+      await res.body?.cancel().catch(() => undefined);
+    };
+    if (res.status !== 200) await res.text().catch(() => undefined);
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      retryAfter: res.headers.get('retry-after'),
+      close,
+    };
+  }
+
+  it('caps GET /events streams per client and per instance with 429 problem+json', async () => {
+    const alice = [await openStream('alice'), await openStream('alice')];
+    expect(alice.map((s) => s.status)).toEqual([200, 200]);
+    const third = await openStream('alice');
+    expect(third).toMatchObject({ status: 429, type: expect.stringMatching(/^application\/problem\+json/) });
+    expect(Number(third.retryAfter)).toBeGreaterThanOrEqual(1);
+    const bob = [await openStream('bob'), await openStream('bob')];
+    expect(bob.map((s) => s.status)).toEqual([200, 200]);
+    // 4 open on this instance: anyone else waits.
+    expect((await openStream('carol')).status).toBe(429);
+    // A closed stream frees its place (the server sees the close a moment later).
+    await alice[0]!.close();
+    let again = await openStream('alice');
+    for (let i = 0; i < 50 && again.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await openStream('alice');
+    }
+    expect(again.status).toBe(200);
+    await Promise.all([again, alice[1]!, ...bob].map((s) => s.close()));
+  }, 30_000);
+
+  it('limits GET /rate-limit/status like any route (the default policy)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${app.url}/rate-limit/status`, {
+        headers: { Authorization: authHeader('poller') },
+      });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
+    // Past 30: refused (a Redis call over its 200 ms budget on a loaded machine may fall back to the
+    // per-instance limiter once, which admits a few more: slack, not a different answer).
+    expect(statuses.slice(30).filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+  });
 });
