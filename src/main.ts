@@ -11,6 +11,7 @@ import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
 import { createValidationPipe } from './platform/http/validation.js';
 import { applyInputBoundary } from './platform/http/input-boundary.js';
 import { applyServerLimits } from './platform/http/server-limits.js';
+import { declareProblemResponses } from './platform/http/openapi-problems.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -46,16 +47,18 @@ async function bootstrap(): Promise<void> {
   );
   app.useGlobalPipes(createValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('nest-redis-platform')
-      .setDescription(
-        'REST API with declarative Redis behaviour: cache, locks, rate limits, idempotency, queues',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
+  const document = declareProblemResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('nest-redis-platform')
+        .setDescription(
+          'REST API with declarative Redis behaviour: cache, locks, rate limits, idempotency, queues',
+        )
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
