@@ -14,6 +14,7 @@ import {
   queueConfig,
   rateLimitConfig,
   redisConfig,
+  serverLimitsConfig,
 } from './config/app.config.js';
 import { CacheModule } from './platform/cache/index.js';
 import { DatabaseModule } from './platform/database/index.js';
@@ -59,6 +60,7 @@ import { WebhooksModule } from './features/webhooks/webhooks.module.js';
         queueConfig,
         jobsConfig,
         authConfig,
+        serverLimitsConfig,
       ],
     }),
     LoggerModule.forRootAsync({

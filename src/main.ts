@@ -3,12 +3,16 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { httpConfig } from './config/app.config.js';
+import type { ConfigType } from '@nestjs/config';
+import { httpConfig, serverLimitsConfig } from './config/app.config.js';
 import { ConfigError, validateEnv } from './config/env.schema.js';
 import { AppModule } from './app.module.js';
 import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
 import { createValidationPipe } from './platform/http/validation.js';
 import { HealthRegistry } from './platform/health/health.registry.js';
+import { applyInputBoundary } from './platform/http/input-boundary.js';
+import { applyServerLimits } from './platform/http/server-limits.js';
+import { declareProblemResponses } from './platform/http/openapi-problems.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -37,20 +41,25 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
-  app.useBodyParser('json', { limit: `${http.bodyLimitKb}kb` });
-  app.useBodyParser('urlencoded', { extended: false, limit: `${http.bodyLimitKb}kb` });
+  applyInputBoundary(app, { bodyLimitKb: http.bodyLimitKb });
+  applyServerLimits(
+    app.getHttpServer(),
+    app.get<ConfigType<typeof serverLimitsConfig>>(serverLimitsConfig.KEY),
+  );
   app.useGlobalPipes(createValidationPipe());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('nest-redis-platform')
-      .setDescription(
-        'REST API with declarative Redis behaviour: cache, locks, rate limits, idempotency, queues',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
+  const document = declareProblemResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('nest-redis-platform')
+        .setDescription(
+          'REST API with declarative Redis behaviour: cache, locks, rate limits, idempotency, queues',
+        )
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 

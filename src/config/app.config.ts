@@ -138,6 +138,7 @@ export const queueConfig = registerAs('queue', () => {
     keepCompleted: e.QUEUE_KEEP_COMPLETED,
     keepFailed: e.QUEUE_KEEP_FAILED,
     dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS,
+    deadLetterRetentionDays: e.QUEUE_DEAD_LETTER_RETENTION_DAYS, // issue 14
     health: {
       ...(e.QUEUE_HEALTH_MAX_WAITING ? { maxWaiting: e.QUEUE_HEALTH_MAX_WAITING } : {}),
       ...(e.QUEUE_HEALTH_MAX_FAILED ? { maxFailed: e.QUEUE_HEALTH_MAX_FAILED } : {}),
@@ -166,9 +167,31 @@ export const datastructsConfig = registerAs('datastructs', () => {
   const e = env();
   return {
     analyticsRetentionDays: e.ANALYTICS_RETENTION_DAYS ?? 90,
+    // issue 14: a bounded set of paths per day, the rest counted under one overflow key
+    analyticsMaxPathsPerDay: e.ANALYTICS_MAX_PATHS_PER_DAY ?? 1_000,
     uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS ?? 900,
     flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS ?? 30_000,
     eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS ?? 15_000,
+    // issue 14: caps on open event streams
+    eventsMaxStreams: e.EVENTS_MAX_STREAMS ?? 1_000,
+    eventsMaxStreamsPerClient: e.EVENTS_MAX_STREAMS_PER_CLIENT ?? 5,
   };
 });
 // --- end data-structure features ---
+// --- abuse limits (issue 14) ---
+/** Node server timeouts against slow clients (slowloris) and idle keep-alive sockets. */
+export const serverLimitsConfig = registerAs('serverLimits', () => {
+  const e = env();
+  return {
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+  };
+});
+
+/** Bounds of leaderboards: members per board (the lowest trimmed) and boards. */
+export const leaderboardLimitsConfig = registerAs('leaderboardLimits', () => {
+  const e = env();
+  return { maxMembers: e.LEADERBOARD_MAX_MEMBERS ?? 10_000, maxBoards: e.LEADERBOARD_MAX_BOARDS ?? 1_000 };
+});
+// --- end abuse limits ---

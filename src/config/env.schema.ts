@@ -360,6 +360,34 @@ export class EnvironmentVariables {
   @Max(300000, { message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
   EVENTS_HEARTBEAT_MS?: number;
   // --- end data-structure features ---
+  // --- abuse limits (issue 14) ---
+  @QueueInt('HTTP_HEADERS_TIMEOUT_MS', 100, 600_000)
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @QueueInt('HTTP_REQUEST_TIMEOUT_MS', 100, 3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  @QueueInt('HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: number;
+
+  @QueueInt('LEADERBOARD_MAX_MEMBERS', 1, 10_000_000)
+  LEADERBOARD_MAX_MEMBERS?: number;
+
+  @QueueInt('LEADERBOARD_MAX_BOARDS', 1, 1_000_000)
+  LEADERBOARD_MAX_BOARDS?: number;
+
+  @QueueInt('ANALYTICS_MAX_PATHS_PER_DAY', 1, 1_000_000)
+  ANALYTICS_MAX_PATHS_PER_DAY?: number;
+
+  @QueueInt('QUEUE_DEAD_LETTER_RETENTION_DAYS', 1, 3650)
+  QUEUE_DEAD_LETTER_RETENTION_DAYS?: number;
+
+  @QueueInt('EVENTS_MAX_STREAMS', 1, 1_000_000)
+  EVENTS_MAX_STREAMS?: number;
+
+  @QueueInt('EVENTS_MAX_STREAMS_PER_CLIENT', 1, 10_000)
+  EVENTS_MAX_STREAMS_PER_CLIENT?: number;
+  // --- end abuse limits ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */

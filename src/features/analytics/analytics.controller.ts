@@ -9,6 +9,18 @@ import { Public } from '../../platform/auth/index.js';
 /** The counters namespace of page views. */
 const PAGES = 'pages';
 
+/**
+ * One page, one counter: the fragment is dropped (never sent by browsers), repeated slashes collapsed and
+ * a trailing slash removed, so `/a//b/#top` and `/a/b` count together. The query string is kept: it can
+ * name another page of an app; the day's bounded set of paths caps what it can add.
+ */
+export function normalizePath(path: string): string {
+  const h = path.indexOf('#');
+  let p = (h === -1 ? path : path.slice(0, h)).replace(/\/{2,}/g, '/');
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  return p || '/';
+}
+
 /** Page views (exact, INCRBY) and unique visitors (HyperLogLog) per path and UTC day. */
 @ApiTags('analytics')
 @UseInterceptors(RedisUnavailableInterceptor)
@@ -17,12 +29,15 @@ const PAGES = 'pages';
 export class AnalyticsController {
   constructor(private readonly counters: DailyCountersService) {}
 
-  /** Records one page view: one Lua call (INCRBY + PFADD on today's keys of the path). */
+  /**
+   * Records one page view: one Lua call (INCRBY + PFADD on today's keys of the path); past
+   * ANALYTICS_MAX_PATHS_PER_DAY paths a day, new paths are counted under the day's overflow key.
+   */
   @Post('events')
   @HttpCode(202)
   @ApiAcceptedResponse({ description: 'recorded' })
   async track(@Body() dto: TrackEventDto): Promise<void> {
-    await this.counters.record(PAGES, dto.path, dto.visitorId);
+    await this.counters.record(PAGES, normalizePath(dto.path), dto.visitorId);
   }
 
   /** Views and unique visitors of a path from `from` to `to` (UTC days, both included). */
@@ -33,8 +48,9 @@ export class AnalyticsController {
     const to = query.to ?? dayOf(new Date());
     const from = query.from ?? addDays(to, -6);
     try {
-      const { total, unique } = await this.counters.summary(PAGES, query.path, from, to);
-      return { path: query.path, from, to, views: total, uniqueVisitors: unique };
+      const path = normalizePath(query.path);
+      const { total, unique } = await this.counters.summary(PAGES, path, from, to);
+      return { path, from, to, views: total, uniqueVisitors: unique };
     } catch (err) {
       if (err instanceof CounterRangeError) {
         throw new ProblemException(400, 'validation-error', 'Bad Request', {

@@ -2,8 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Length, Matches, ValidateBy, IsOptional } from 'class-validator';
 import { isDay } from '../../platform/counters/index.js';
 
-/** A page path: starts with `/`, no control characters, at most 2048 characters. */
+/** A page path: starts with `/`, no control characters, at most 512 characters (bounds the keys it names). */
 const PATH = /^\/[^\p{Cc}]*$/u;
+/** Longest page path accepted. */
+export const MAX_PATH_LENGTH = 512;
 const PATH_MESSAGE = 'path must start with / and hold no control characters';
 /** A visitor id: 1 to 128 characters, no control characters. */
 const VISITOR = /^[^\p{Cc}]+$/u;
@@ -21,9 +23,9 @@ export function IsUtcDay(): PropertyDecorator {
 
 /** Body of POST /analytics/events: one page view. */
 export class TrackEventDto {
-  @ApiProperty({ example: '/pricing', maxLength: 2048 })
+  @ApiProperty({ example: '/pricing', maxLength: MAX_PATH_LENGTH })
   @IsString()
-  @Length(1, 2048)
+  @Length(1, MAX_PATH_LENGTH)
   @Matches(PATH, { message: PATH_MESSAGE })
   path!: string;
 
@@ -38,7 +40,7 @@ export class TrackEventDto {
 export class PageStatsQuery {
   @ApiProperty({ example: '/pricing' })
   @IsString()
-  @Length(1, 2048)
+  @Length(1, MAX_PATH_LENGTH)
   @Matches(PATH, { message: PATH_MESSAGE })
   path!: string;
 

@@ -14,6 +14,7 @@ import { AnalyticsController } from './analytics.controller.js';
         retentionDays: c.analyticsRetentionDays,
         // A range reads one key per day: no point reading further back than the data is kept.
         maxRangeDays: c.analyticsRetentionDays + 1,
+        maxSubjectsPerDay: c.analyticsMaxPathsPerDay,
       }),
     }),
   ],

@@ -1,7 +1,15 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { CurrentPrincipal, ownerFilter, type Principal } from '../../platform/auth/index.js';
-import type { Response } from 'express';
+import { ProblemException } from '../../platform/http/index.js';
+import { defaultTracker } from '../../platform/rate-limit/rate-limit.tracker.js';
 import { APP_EVENT_TYPES } from './events.types.js';
 import { EventsQuery, parseTypes } from './events.dto.js';
 import { EventsHub } from './events.hub.js';
@@ -23,7 +31,25 @@ export class EventsController {
   @Get()
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: `an event stream of ${APP_EVENT_TYPES.join(', ')}` })
-  stream(@Query() query: EventsQuery, @Res() res: Response, @CurrentPrincipal() me: Principal): void {
+  @ApiTooManyRequestsResponse({
+    description:
+      'the client (EVENTS_MAX_STREAMS_PER_CLIENT) or the instance (EVENTS_MAX_STREAMS) holds its maximum of streams',
+  })
+  stream(
+    @Query() query: EventsQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() me: Principal,
+  ): void {
+    // Open streams cost a socket and memory each for as long as the client likes: capped per client
+    // (principal, else IP) and per instance; 429 before any header is sent.
+    const client = defaultTracker(req as unknown as Record<string, unknown>);
+    const refusal = this.hub.refusal(client);
+    if (refusal)
+      throw new ProblemException(429, 'too-many-streams', 'Too Many Requests', {
+        detail: refusal,
+        headers: { 'Retry-After': '5' },
+      });
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -34,6 +60,6 @@ export class EventsController {
     res.socket?.setNoDelay(true);
     // The first line tells the client the stream is live; `retry:` sets its reconnect delay.
     res.write(': connected\nretry: 2000\n\n');
-    this.hub.add(res, query.types ? parseTypes(query.types) : undefined, ownerFilter(me));
+    this.hub.add(res, query.types ? parseTypes(query.types) : undefined, client, ownerFilter(me));
   }
 }

@@ -18,12 +18,14 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 interface Client {
   res: Response;
   types?: ReadonlySet<AppEventType>;
+  /** Who opened it (principal, else IP): the per-client cap's key. */
+  owner: string;
   /** The customer whose events this client may see; undefined for an admin (every event). */
-  owner?: string;
+  viewer?: string;
 }
 
 /** The customer an event is about (`customerId` of a booking or payment), or undefined (flags: everyone's). */
-function ownerOf(event: AppEventOf): string | undefined {
+function customerOf(event: AppEventOf): string | undefined {
   const data = event.data as { customerId?: unknown } | null;
   return data && typeof data.customerId === 'string' ? data.customerId : undefined;
 }
@@ -36,6 +38,10 @@ function ownerOf(event: AppEventOf): string | undefined {
 @Injectable()
 export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly clients = new Set<Client>();
+  /** Open streams per owner, for EVENTS_MAX_STREAMS_PER_CLIENT. */
+  private readonly perOwner = new Map<string, number>();
+  private readonly maxStreams: number;
+  private readonly maxPerClient: number;
   private readonly heartbeatMs: number;
   private heartbeat?: NodeJS.Timeout;
   private off?: () => void;
@@ -46,6 +52,8 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
     metrics: MetricsService,
   ) {
     this.heartbeatMs = config.eventsHeartbeatMs;
+    this.maxStreams = config.eventsMaxStreams;
+    this.maxPerClient = config.eventsMaxStreamsPerClient;
     const clients = this.clients;
     metrics.gauge({
       name: 'events_sse_clients',
@@ -75,18 +83,34 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
   }
 
   /**
-   * Adds a client whose SSE headers are sent, seeing only the events of `owner` (and events about no
+   * Why a new stream of `owner` would be refused (the instance or the client at its cap), else undefined.
+   * Checked before the stream's headers are sent; `add` follows synchronously, so the count is exact.
+   */
+  refusal(owner: string): string | undefined {
+    if (this.clients.size >= this.maxStreams)
+      return `this instance serves its maximum of ${this.maxStreams} event streams`;
+    if ((this.perOwner.get(owner) ?? 0) >= this.maxPerClient)
+      return `a client may hold at most ${this.maxPerClient} event streams`;
+    return undefined;
+  }
+
+  /**
+   * Adds a client whose SSE headers are sent, seeing only the events of `viewer` (and events about no
    * customer); undefined sees all. It is removed when its connection closes.
    */
-  add(res: Response, types: AppEventType[] | undefined, owner: string | undefined): void {
-    const client: Client = { res, types: types && new Set(types), owner };
+  add(res: Response, types?: AppEventType[], owner = '', viewer?: string): void {
+    const client: Client = { res, types: types && new Set(types), owner, viewer };
     this.clients.add(client);
+    this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     res.once('close', () => this.remove(client, false));
     this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs);
   }
 
   private remove(client: Client, end: boolean): void {
     if (!this.clients.delete(client)) return;
+    const left = (this.perOwner.get(client.owner) ?? 1) - 1;
+    if (left > 0) this.perOwner.set(client.owner, left);
+    else this.perOwner.delete(client.owner);
     if (end) client.res.end();
     if (this.clients.size === 0) {
       clearInterval(this.heartbeat);
@@ -109,10 +133,10 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
   private broadcast(event: AppEventOf): void {
     // JSON.stringify never emits a raw newline, so `data:` is one line.
     const chunk = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
-    const owner = ownerOf(event);
+    const customer = customerOf(event);
     for (const client of [...this.clients]) {
       if (client.types && !client.types.has(event.type)) continue;
-      if (owner !== undefined && client.owner !== undefined && client.owner !== owner) continue;
+      if (customer !== undefined && client.viewer !== undefined && client.viewer !== customer) continue;
       this.write(client, chunk);
     }
   }

@@ -1,7 +1,11 @@
 import { Body, Controller, Get, Param, Put, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ProblemException } from '../../platform/http/index.js';
-import { LeaderboardRangeError, LeaderboardService } from '../../platform/leaderboard/index.js';
+import {
+  LeaderboardLimitError,
+  LeaderboardRangeError,
+  LeaderboardService,
+} from '../../platform/leaderboard/index.js';
 import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
 import {
   BoardPageDto,
@@ -28,11 +32,12 @@ const badRequest = (field: string, message: string, cause?: unknown) =>
 export class LeaderboardsController {
   constructor(private readonly boards: LeaderboardService) {}
 
-  /** Sets (`score`) or adds to (`increment`) a member's score: one ZADD, or one Lua call. */
+  /** Sets (`score`) or adds to (`increment`) a member's score: one Lua call, which keeps the board bounded. */
   @Put(':board/members/:member')
   @Roles('admin')
   @ApiBearerAuth()
   @ApiOkResponse({ type: MemberScoreDto })
+  @ApiConflictResponse({ description: 'a new board when LEADERBOARD_MAX_BOARDS boards exist' })
   async put(@Param() p: MemberParams, @Body() dto: PutScoreDto): Promise<MemberScoreDto> {
     if ((dto.score === undefined) === (dto.increment === undefined)) {
       throw badRequest('score', 'exactly one of score and increment is required');
@@ -45,6 +50,8 @@ export class LeaderboardsController {
       return { board: p.board, member: p.member, score };
     } catch (err) {
       if (err instanceof LeaderboardRangeError) throw badRequest('increment', err.message, err);
+      if (err instanceof LeaderboardLimitError)
+        throw new ProblemException(409, 'too-many-boards', 'Conflict', { detail: err.message, cause: err });
       throw err;
     }
   }

@@ -4,6 +4,11 @@ export interface CountersModuleOptions {
   retentionDays?: number;
   /** Longest range `summary` reads, in days (default 366): one range is one MGET and one PFCOUNT. */
   maxRangeDays?: number;
+  /**
+   * Subjects counted per namespace and day; the events of further subjects are counted under the day's
+   * overflow subject ({@link OVERFLOW_SUBJECT}). Undefined: unbounded (the caller bounds its subjects).
+   */
+  maxSubjectsPerDay?: number;
 }
 
 /** What a range of days adds up to. */
@@ -18,3 +23,6 @@ export interface CounterSummary {
 export class CounterRangeError extends Error {
   readonly code = 'COUNTER_RANGE_INVALID';
 }
+
+/** The subject under which a day's events past `maxSubjectsPerDay` are counted (no caller's subject). */
+export const OVERFLOW_SUBJECT = '~overflow';

@@ -4,3 +4,4 @@ export * from './problem.js';
 export * from './problem.filter.js';
 export * from './validation.js';
 export * from './body-neutral.js';
+export * from './input-boundary.js';

@@ -9,7 +9,38 @@ interface BodyParserError {
 }
 
 /** Maps any thrown value to a problem document. Unknown errors become a 500 without internals. */
+/** Seconds a client is told to wait when Redis is out of memory (an operator or TTLs must free it). */
+const OOM_RETRY_AFTER_S = 10;
+
+/**
+ * True when `err` (or an error it wraps) is Redis refusing a write at `maxmemory` under `noeviction`
+ * (`OOM command not allowed when used memory > 'maxmemory'`).
+ */
+export function isRedisOutOfMemory(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && message.startsWith('OOM ')) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function toProblem(exception: unknown): { problem: ProblemDetails; headers: Record<string, string> } {
+  // Whatever route wrote: a full Redis is a temporary outage of writes, not a server bug.
+  if (!(exception instanceof HttpException) && isRedisOutOfMemory(exception))
+    return {
+      problem: {
+        type: 'redis-out-of-memory',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'storage is full: writes are refused until memory is freed; reads keep working',
+      },
+      headers: { 'Retry-After': String(OOM_RETRY_AFTER_S) },
+    };
+  // Express's adapter wraps errors passed to next() by middleware (the body parsers' verify hook) into
+  // a plain HttpException; the problem the boundary threw is its cause.
+  if (exception instanceof HttpException && exception.cause instanceof ProblemException)
+    exception = exception.cause;
   if (exception instanceof ProblemException)
     return { problem: exception.problem, headers: exception.headers };
   if (exception instanceof HttpException) {

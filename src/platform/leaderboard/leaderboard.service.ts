@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyBuilder, LuaScripts, REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import {
+  LEADERBOARD_MODULE_OPTIONS,
+  type LeaderboardModuleOptions,
+} from './leaderboard.module-definition.js';
+import {
+  LeaderboardLimitError,
   LeaderboardRangeError,
   MAX_SCORE,
   type LeaderboardEntry,
@@ -26,40 +31,79 @@ const neg = (stored: string | number): number => 0 - Number(stored);
  */
 @Injectable()
 export class LeaderboardService {
+  private readonly maxMembers: number;
+  private readonly maxBoards: number;
+  /** Boards admitted into the bounded set: never removed from it, so remembering them is sound. */
+  private readonly admitted = new Set<string>();
+
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly scripts: LuaScripts,
     private readonly keys: KeyBuilder,
-  ) {}
-
-  /** The sorted set of a board. */
-  key(board: string): string {
-    return this.keys.key('lb', board);
+    @Inject(LEADERBOARD_MODULE_OPTIONS) options: LeaderboardModuleOptions,
+  ) {
+    this.maxMembers = options.maxMembers ?? 10_000;
+    this.maxBoards = options.maxBoards ?? 1_000;
   }
 
-  /** Sets a member's score (one ZADD). */
-  async setScore(board: string, member: string, score: number): Promise<number> {
-    assertScore(score);
-    await this.redis.zadd(this.key(board), neg(score), member);
-    return score;
+  /** The set of board names: the bound on boards (`{prefix}:lb:meta:boards`; a board name has no colon). */
+  boardsKey(): string {
+    return this.keys.key('lb', 'meta', 'boards');
   }
 
-  /**
-   * Adds `by` to a member's score (0 when absent) and returns the new score: one Lua call.
-   * @throws LeaderboardRangeError when the result would leave ±(2^53 - 1).
-   */
-  async increment(board: string, member: string, by: number): Promise<number> {
-    assertScore(by);
+  /** Admits a board into the bounded set (one Lua call the first time an instance writes to it). */
+  private async admit(board: string): Promise<void> {
+    if (this.admitted.has(board)) return;
+    const ok = await this.scripts.run<number>(
+      'leaderboard-board',
+      [this.boardsKey()],
+      [board, this.maxBoards],
+    );
+    if (Number(ok) !== 1)
+      throw new LeaderboardLimitError(`there are already ${this.maxBoards} boards: no new board is accepted`);
+    this.admitted.add(board);
+  }
+
+  private async write(board: string, member: string, value: number, set: boolean): Promise<number> {
+    await this.admit(board);
     try {
-      return Number(
-        await this.scripts.run<number>('leaderboard-incr', [this.key(board)], [member, by, MAX_SCORE]),
+      const [score] = await this.scripts.run<[number, number]>(
+        'leaderboard-incr',
+        [this.key(board)],
+        [member, value, MAX_SCORE, this.maxMembers, set ? '1' : '0'],
       );
+      return Number(score);
     } catch (err) {
       if ((err as Error).message?.startsWith('LB_RANGE')) {
         throw new LeaderboardRangeError(`${member}'s score would leave ±${MAX_SCORE}`, { cause: err });
       }
       throw err;
     }
+  }
+
+  /** The sorted set of a board. */
+  key(board: string): string {
+    return this.keys.key('lb', board);
+  }
+
+  /**
+   * Sets a member's score (one Lua call: ZADD, then the lowest trimmed past `maxMembers`).
+   * @throws LeaderboardLimitError when the board is new and `maxBoards` boards exist.
+   */
+  async setScore(board: string, member: string, score: number): Promise<number> {
+    assertScore(score);
+    return this.write(board, member, score, true);
+  }
+
+  /**
+   * Adds `by` to a member's score (0 when absent) and returns the new score: one Lua call, which trims the
+   * lowest scores past `maxMembers` (the member itself, when its score is the lowest).
+   * @throws LeaderboardRangeError when the result would leave ±(2^53 - 1).
+   * @throws LeaderboardLimitError when the board is new and `maxBoards` boards exist.
+   */
+  async increment(board: string, member: string, by: number): Promise<number> {
+    assertScore(by);
+    return this.write(board, member, by, false);
   }
 
   /**

@@ -18,3 +18,8 @@ export const MAX_SCORE = Number.MAX_SAFE_INTEGER;
 export class LeaderboardRangeError extends Error {
   readonly code = 'LEADERBOARD_SCORE_RANGE';
 }
+
+/** A write to a new board when the maximum number of boards exists. */
+export class LeaderboardLimitError extends Error {
+  readonly code = 'LEADERBOARD_LIMIT';
+}

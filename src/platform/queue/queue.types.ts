@@ -42,6 +42,8 @@ export interface QueueModuleOptions {
   keepFailed?: number;
   /** How long a client's deduplication id keeps answering with the same job (ms, default 600,000). */
   dedupWindowMs?: number;
+  /** Days a dead-letter entry is kept before it is removed (default 30): the queue's bound. */
+  deadLetterRetentionDays?: number;
   /** Delay before a worker retries after a Redis error in its main loop (ms, default 1,000). */
   runRetryDelayMs?: number;
   health?: Partial<QueueHealthThresholds>;
@@ -66,6 +68,7 @@ export function resolveQueueOptions(options: QueueModuleOptions = {}): ResolvedQ
     keepCompleted: options.keepCompleted ?? 1_000,
     keepFailed: options.keepFailed ?? 5_000,
     dedupWindowMs: options.dedupWindowMs ?? 600_000,
+    deadLetterRetentionDays: options.deadLetterRetentionDays ?? 30,
     runRetryDelayMs: options.runRetryDelayMs ?? 1_000,
     health: {
       maxWaiting: 10_000,

@@ -35,16 +35,27 @@ describe('sliding window', () => {
     const hit = limiter('sliding-window', 10, 1000);
     for (let i = 0; i < 10; i++) expect(hit(0).ok).toBe(true);
     const refused = hit(500);
-    // Next window from 1000: used = 10 * (1 - f) <= 9 when f >= 0.1, so at 1100.
-    expect(refused).toMatchObject({ ok: false, retryMs: 600 });
+    // Next window from 1000: the previous share floor(10 * (1000 - e - 1) / 1000) is 9 from e = 0.
+    expect(refused).toMatchObject({ ok: false, retryMs: 500 });
+    expect(hit(999).ok).toBe(false);
+    expect(hit(1000)).toMatchObject({ ok: true, remaining: 0, resetMs: 100 });
+    // Then floor(10 * (999 - e) / 1000) <= 8 from e = 100.
+    expect(hit(1000).retryMs).toBe(100);
     expect(hit(1099).ok).toBe(false);
-    expect(hit(1100)).toMatchObject({ ok: true, remaining: 0 });
-    expect(hit(1100).retryMs).toBe(100);
+    expect(hit(1100).ok).toBe(true);
   });
 
-  it('reports the time to a full quota: the end of the next window while the current one has use', () => {
+  it('reports t, the time until additional quota: the next window at the latest, never a full quota', () => {
     const hit = limiter('sliding-window', 10, 1000);
-    expect(hit(250)).toMatchObject({ ok: true, remaining: 9, resetMs: 2000 });
+    expect(hit(250)).toMatchObject({ ok: true, remaining: 9, resetMs: 1000 });
+    hit(251);
+    hit(252);
+    // Next window from 1250: d = 3, share floor(3 * 999 / 1000) = 2, so 8 pass; the share drops to 1 at
+    // e = 333 (floor(3 * 666 / 1000)), long before a full quota (3250).
+    for (let i = 0; i < 7; i++) expect(hit(1250).ok).toBe(true);
+    expect(hit(1250)).toMatchObject({ ok: true, remaining: 0, resetMs: 333 });
+    expect(hit(1582).ok).toBe(false);
+    expect(hit(1583)).toMatchObject({ ok: true, remaining: 0 });
   });
 
   it('never admits more than limit in an anchored window nor 2 * limit in any interval of one window', () => {
@@ -78,14 +89,15 @@ describe('sliding window', () => {
     const evenOk = Array.from({ length: 60 }, (_, i) => even(i * 110).ok);
     expect(evenOk.every(Boolean)).toBe(true);
     // End-loaded: a full window with 9 of its 10 at its last instant, then a burst late in the next
-    // window: the estimate assumes the 10 were spread out (10 * 0.1 = 1 still counted), so 9 more pass,
-    // and (900, 1900] holds 18 admitted requests: the `limit + d * f` worst case, under 2 * limit.
+    // window: the estimate assumes the 10 were spread out and floors their share (floor(10 * 0.099) = 0),
+    // so 10 more pass, and (900, 1900] holds 19 admitted requests: the `limit + d * f + 1` worst case,
+    // under 2 * limit.
     const worst = limiter('sliding-window', 10, 1000);
     worst(0);
     for (let i = 0; i < 9; i++) expect(worst(999).ok).toBe(true);
     let late = 0;
     for (let i = 0; i < 20; i++) if (worst(1900).ok) late++;
-    expect(late).toBe(9);
+    expect(late).toBe(10);
   });
 });
 
@@ -96,7 +108,8 @@ describe('token bucket', () => {
     expect(hit(0)).toMatchObject({ ok: false, remaining: 0, retryMs: 100 });
     expect(hit(99).ok).toBe(false);
     expect(hit(100)).toMatchObject({ ok: true, remaining: 0 });
-    expect(hit(600)).toMatchObject({ ok: true, remaining: 4, resetMs: 600 });
+    // t: the next whole token, 100 ms away (not the full bucket, 600 ms)
+    expect(hit(600)).toMatchObject({ ok: true, remaining: 4, resetMs: 100 });
   });
 });
 
@@ -116,5 +129,48 @@ describe('cost and block', () => {
     expect(hit(10)).toMatchObject({ ok: false, retryMs: 5000 });
     expect(hit(2000)).toMatchObject({ ok: false, retryMs: 3010 });
     expect(hit(5010).ok).toBe(true);
+  });
+});
+
+describe('t (RateLimit field, draft-ietf-httpapi-ratelimit-headers-10)', () => {
+  it('is never above the window and is exactly when additional quota appears, for every algorithm', () => {
+    let seed = 20261206;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+    let checked = 0;
+    for (const algorithm of ['fixed-window', 'sliding-window', 'token-bucket'] as const) {
+      for (let run = 0; run < 300; run++) {
+        const limit = int(1, 30);
+        const w = int(50, 20_000);
+        let state: AlgorithmState = {};
+        let expiresAt = Infinity;
+        // What the limiter would answer at `at` (a stored state expires with its TTL).
+        const remainingAt = (at: number) =>
+          evaluate(algorithm, at >= expiresAt ? {} : state, limit, w, 1, at, false).remaining;
+        let now = 0;
+        for (let i = int(1, 3 * limit); i > 0; i--) {
+          now += int(0, Math.ceil((2 * w) / limit));
+          if (now >= expiresAt) state = {};
+          const e = evaluate(algorithm, state, limit, w, int(1, 2), now, true);
+          if (e.next) {
+            state = e.next;
+            expiresAt = now + e.ttlMs;
+          }
+          expect(e.resetMs).toBeLessThanOrEqual(w);
+          if (e.remaining >= limit) {
+            expect(e.resetMs).toBe(0);
+            continue;
+          }
+          // More quota at now + t, none before it (a token bucket's fractional tokens may make t 1 ms late:
+          // the fit check has a 1e-9 slack that the rounded-up time does not see).
+          const at = remainingAt(now + e.resetMs) > e.remaining;
+          const early = e.resetMs > 1 && remainingAt(now + e.resetMs - 2) > e.remaining;
+          if (!at || early)
+            throw new Error(JSON.stringify({ at, early, algorithm, limit, w, now, e, state }));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(2000);
   });
 });

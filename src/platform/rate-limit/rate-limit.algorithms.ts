@@ -14,7 +14,9 @@ import type { RateLimitAlgorithm } from './rate-limit.types.js';
  * - any:            `b` = blocked until (only with a block duration).
  *
  * **Sliding window error bound.** The units in use at time `now`, a fraction `f` into the current window,
- * are estimated as `used = d * (1 - f) + c`, assuming the previous window's requests were spread evenly.
+ * are estimated as `used = floor(d * (1 - f - 1 ms / w)) + c`, assuming the previous window's requests were
+ * spread evenly; the floor adds under one unit of leniency to the bounds below (whole units come back, the
+ * first at the next window's start at the latest, so `t` never exceeds the window).
  * With `A` the previous window's units that really fall inside the sliding window `(now - W, now]`
  * (0 <= A <= d), the estimate's error is `A - d * (1 - f)`, within `[-d * (1 - f), d * f]`: under one
  * unit when the previous window's traffic was evenly spread; it may reject early (by at most
@@ -34,6 +36,7 @@ export interface AlgorithmState {
 export interface Evaluation {
   ok: boolean;
   remaining: number;
+  /** Until additional quota is available (`t`): 0 at full quota, at most the window. */
   resetMs: number;
   retryMs: number;
   /** The state to store when the request is allowed (consumed) or blocked; undefined: nothing to write. */
@@ -74,7 +77,9 @@ function normalize(
       c = 0;
       a += k * w;
     }
-    return { a, c, d, used: (d * (w - (now - a))) / w + c };
+    // The previous window's share, floored and one ms ahead: a whole unit comes back as soon as the
+    // window rolls over, so additional quota is never further away than the window (`t`).
+    return { a, c, d, used: Math.floor((d * (w - (now - a) - 1)) / w) + c };
   }
   const tokens = s.a === undefined ? limit : Math.min(limit, (s.c ?? 0) + ((now - s.a) * limit) / w);
   return { a: now, c: tokens, d: 0, used: limit - tokens };
@@ -92,12 +97,14 @@ function retryAfter(
   if (algorithm === 'fixed-window') return n.a - now;
   if (algorithm === 'token-bucket') return Math.ceil(((cost - n.c) * w) / limit);
   if (n.c + cost <= limit) {
-    // The previous window's share must decay: d * (w - e) / w + c + cost <= limit.
-    return Math.max(0, Math.ceil(n.a + w - ((limit - n.c - cost) * w) / n.d - now));
+    // The previous window's share must decay: floor(d * (w - e - 1) / w) <= limit - c - cost; integers, so
+    // exact: the first such ms.
+    const k = limit - n.c - cost;
+    return Math.max(0, n.a + w - 1 - Math.floor(((k + 1) * w - 1) / n.d) - now);
   }
   // Only the next window can take it, once the current count (then "previous") has decayed enough.
-  const e = n.c > 0 ? Math.max(0, w - ((limit - cost) * w) / n.c) : 0;
-  return Math.ceil(n.a + w + e - now);
+  const e = n.c > 0 ? Math.max(0, w - 1 - Math.floor(((limit - cost + 1) * w - 1) / n.c)) : 0;
+  return n.a + w + e - now;
 }
 
 function resetOf(algorithm: RateLimitAlgorithm, n: Normalized, limit: number, w: number, now: number) {
@@ -131,6 +138,10 @@ export function evaluate(
   }
   const remaining = Math.max(0, Math.floor(limit - n.used + EPS));
   const resetMs = Math.max(0, resetOf(algorithm, n, limit, windowMs, now));
+  // draft-ietf-httpapi-ratelimit-headers-10 `t`: until additional quota, i.e. until a cost of
+  // remaining + 1 fits; at most the window for every algorithm (see `lua/rate-limit-consume-n.lua`).
+  const moreMs =
+    remaining >= limit ? 0 : Math.max(0, retryAfter(algorithm, n, limit, remaining + 1, windowMs, now));
   let retryMs = fits ? 0 : retryAfter(algorithm, n, limit, cost, windowMs, now);
   if (blocked && retryMs >= 0) retryMs = Math.max(retryMs, state.b! - now);
   let next: AlgorithmState | undefined;
@@ -144,7 +155,7 @@ export function evaluate(
     ttlMs = Math.max(blockMs, algorithm === 'sliding-window' ? n.a + 2 * windowMs - now : resetMs);
     retryMs = Math.max(retryMs, blockMs);
   }
-  return { ok, remaining, resetMs, retryMs, next, ttlMs };
+  return { ok, remaining, resetMs: moreMs, retryMs, next, ttlMs };
 }
 
 /** One policy's parameters, as `decideAll` takes them. */

@@ -43,13 +43,21 @@ describe('rate-limit headers', () => {
     });
   });
 
-  it('makes Retry-After the longest wait of the refusing policies, never below their t', () => {
+  it('makes Retry-After the longest wait of the refusing policies; t (more quota) is never above the window', () => {
     const decision: RateLimitDecision = {
       allowed: false,
       source: 'redis',
       results: [
-        { policy: 'a', limit: 10, windowMs: 1000, ok: false, remaining: 0, resetMs: 900, retryMs: 1001 },
-        { policy: 'b', limit: 30, windowMs: 60_000, ok: false, remaining: 0, resetMs: 0, retryMs: 30_500 },
+        { policy: 'a', limit: 10, windowMs: 1000, ok: false, remaining: 0, resetMs: 5000, retryMs: 5000 },
+        {
+          policy: 'b',
+          limit: 30,
+          windowMs: 60_000,
+          ok: false,
+          remaining: 0,
+          resetMs: 30_500,
+          retryMs: 30_500,
+        },
         { policy: 'c', limit: 5, windowMs: 60_000, ok: true, remaining: 5, resetMs: 0, retryMs: 0 },
       ],
     };
@@ -57,7 +65,7 @@ describe('rate-limit headers', () => {
       [check('a', 10, 1000), check('b', 30, 60_000), check('c', 5, 60_000)],
       decision,
     );
-    expect(headers.RateLimit).toBe('"a";r=0;t=2, "b";r=0;t=31, "c";r=5;t=0');
+    expect(headers.RateLimit).toBe('"a";r=0;t=1, "b";r=0;t=31, "c";r=5;t=0');
     expect(retryAfterSeconds(decision)).toBe(31);
   });
 });

@@ -2,18 +2,25 @@ import type { PolicyCheck, PolicyResult, RateLimitDecision } from './rate-limit.
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
-/** `t` of one policy: when it refuses, the wait until this request could pass; else the time to full quota. */
+/**
+ * `t` of one policy (draft-ietf-httpapi-ratelimit-headers-10): seconds until additional quota is
+ * available, never above the window; a refused request's own wait is `Retry-After`'s business.
+ */
 function resetSeconds(r: PolicyResult): number {
-  if (r.ok) return seconds(r.resetMs);
+  return seconds(Math.min(r.resetMs, r.windowMs));
+}
+
+/** A refusing policy's wait until this request could pass (a cost above the limit never does: a window). */
+function waitSeconds(r: PolicyResult): number {
   return r.retryMs < 0 ? seconds(r.windowMs) : seconds(r.retryMs);
 }
 
 /**
- * Seconds a refused client must wait: the longest wait of the policies that refused, so never earlier than
- * any of their `t`. Rounded up, so the request passes when retried at that time.
+ * Seconds a refused client must wait: the longest wait of the policies that refused. Rounded up, so the
+ * request passes when retried at that time.
  */
 export function retryAfterSeconds(decision: RateLimitDecision): number {
-  const waits = decision.results.filter((r) => !r.ok).map(resetSeconds);
+  const waits = decision.results.filter((r) => !r.ok).map(waitSeconds);
   return Math.max(1, ...waits);
 }
 

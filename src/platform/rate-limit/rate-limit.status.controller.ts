@@ -1,6 +1,5 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { ExecutionContextHost } from '../compat/nestjs-core.compat.js';
 import { KeyBuilder } from '../redis/index.js';
@@ -27,10 +26,10 @@ export interface RateLimitStatusEntry {
 /**
  * `GET /rate-limit/status`: the caller's remaining quota and reset per policy and route, read in one
  * Redis call without consuming anything. Composite-key policies (`login`, keyed by the username too) and
- * routes tracked by IP when the caller has a principal live under other keys and are left out.
+ * routes tracked by IP when the caller has a principal live under other keys and are left out. The route
+ * itself takes the global `default` policy (one unit a call), so polling it is limited like any route.
  */
 @ApiTags('rate-limit')
-@SkipThrottle()
 @Public()
 @Controller('rate-limit')
 export class RateLimitStatusController {

@@ -80,7 +80,7 @@ export interface PolicyResult {
   ok: boolean;
   /** Units left after this request (after consuming when the request was allowed). */
   remaining: number;
-  /** Time until the quota is fully restored (0 when nothing is used). */
+  /** Time until additional quota is available (draft-10 `t`; 0 at full quota, at most the window). */
   resetMs: number;
   /** When `ok` is false: time until a request of this cost can pass; -1 when it never can (cost > limit). */
   retryMs: number;

@@ -7,8 +7,10 @@
 --          limit, window ms, cost, block ms (0 = none)
 -- Hash fields: a = anchor (window end | window start | last refill), c = count (or tokens),
 --          d = previous window's count (sliding), b = blocked until (ms)
--- Returns  { allowed 1|0, then per policy: ok 1|0, remaining, reset ms, retry ms (-1: never) }
---          remaining and reset describe the state after this call (after consuming when allowed)
+-- Returns  { allowed 1|0, then per policy: ok 1|0, remaining, more ms, retry ms (-1: never) }
+--          remaining and more describe the state after this call (after consuming when allowed);
+--          more = ms until additional quota is available (draft-ietf-httpapi-ratelimit-headers-10 `t`:
+--          the wait before a cost of remaining + 1 fits), 0 at full quota, at most the window
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local consume = ARGV[1] == '1'
@@ -35,7 +37,7 @@ for i = 1, n do
       if k == 1 then d = c else d = 0 end
       c = 0; a = a + k * p.w
     end
-    p.used = d * (p.w - (now - a)) / p.w + c
+    p.used = math.floor(d * (p.w - (now - a) - 1) / p.w) + c
   else
     if a == nil then c = p.limit else c = math.min(p.limit, (c or 0) + (now - a) * p.limit / p.w) end
     a = now; d = 0; p.used = p.limit - c
@@ -49,16 +51,24 @@ for i = 1, n do
   P[i] = p
 end
 
-local function retry_of(p)
-  if p.cost > p.limit then return -1 end
+local function retry_of(p, cost)
+  if cost > p.limit then return -1 end
   if p.algo == 'f' then return p.a - now end
-  if p.algo == 't' then return math.ceil((p.cost - p.c) * p.w / p.limit) end
-  if p.c + p.cost <= p.limit then
-    return math.max(0, math.ceil(p.a + p.w - (p.limit - p.c - p.cost) * p.w / p.d - now))
+  if p.algo == 't' then return math.ceil((cost - p.c) * p.w / p.limit) end
+  if p.c + cost <= p.limit then
+    local k = p.limit - p.c - cost
+    return math.max(0, p.a + p.w - 1 - math.floor(((k + 1) * p.w - 1) / p.d) - now)
   end
   local e = 0
-  if p.c > 0 then e = math.max(0, p.w - (p.limit - p.cost) * p.w / p.c) end
-  return math.ceil(p.a + p.w + e - now)
+  if p.c > 0 then e = math.max(0, p.w - 1 - math.floor(((p.limit - cost + 1) * p.w - 1) / p.c)) end
+  return p.a + p.w + e - now
+end
+
+-- At most the window: a fixed window resets by then, a bucket refills a token, and a sliding window's
+-- previous share is floored, so its first unit is back at the next window's start at the latest.
+local function more_of(p, remaining)
+  if remaining >= p.limit then return 0 end
+  return math.max(0, retry_of(p, remaining + 1))
 end
 
 local function reset_of(p)
@@ -82,8 +92,9 @@ for i = 1, n do
   end
   local remaining = math.max(0, math.floor(p.limit - p.used + EPS))
   local reset = math.max(0, reset_of(p))
+  local more = more_of(p, remaining)
   local retry = 0
-  if not p.fits then retry = retry_of(p) end
+  if not p.fits then retry = retry_of(p, p.cost) end
   if p.blocked and retry >= 0 then retry = math.max(retry, p.b - now) end
   if commit then
     local ttl
@@ -106,7 +117,7 @@ for i = 1, n do
   if p.ok then okflag = 1 end
   out[#out + 1] = okflag
   out[#out + 1] = remaining
-  out[#out + 1] = reset
+  out[#out + 1] = more
   out[#out + 1] = retry
 end
 return out
