@@ -121,20 +121,24 @@ describe('readiness under probe load and shutdown', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     const s1 = await commandCalls(redis);
     const statuses: Promise<number>[] = [];
+    const started = performance.now();
     // 10 probes every 100 ms for 2 s, each batch concurrent.
     for (let batch = 0; batch < 20; batch++) {
       for (let i = 0; i < 10; i++) statuses.push(get(app, '/health/ready').then((r) => r.status));
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(new Set(await Promise.all(statuses))).toEqual(new Set([200]));
+    // On a loaded machine the 2 s of timers stretch: one computation per started second, plus the first.
+    const computations = Math.ceil((performance.now() - started) / 1000) + 1;
     const burst = commandsBetween(s1, await commandCalls(redis));
     console.log(
       `/health/ready: one computation = ${total(one)} Redis commands ${JSON.stringify(one)}; ` +
         `200 probes in 2 s = ${total(burst)} ${JSON.stringify(burst)}`,
     );
     expect(total(one)).toBeGreaterThan(0);
-    // At most 3 computations start in 2 s (t=0, ~1 s, ~2 s); slack for idle workers' own polling.
-    expect(total(burst)).toBeLessThanOrEqual(3 * total(one) + 10);
+    // At most one computation a second (3 in 2 s: t=0, ~1 s, ~2 s); slack for idle workers' own polling.
+    expect(computations).toBeLessThanOrEqual(4);
+    expect(total(burst)).toBeLessThanOrEqual(computations * total(one) + 20);
   }, 30_000);
 
   it('answers 503 from the moment SIGTERM arrives until the process exits', async () => {
@@ -152,7 +156,10 @@ describe('readiness under probe load and shutdown', () => {
       await waitUntil(async () => (await get(worker, '/health/ready')).status === 200, { timeoutMs: 15_000 });
       const enqueued = await fetch(`${worker.url}/notifications/email`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: authHeader('alice') },
+        headers: {
+          'content-type': 'application/json',
+          authorization: authHeader('alice', { email: 'a@example.com' }),
+        },
         body: JSON.stringify({ to: 'a@example.com', subject: 'drain', body: 'hold the shutdown' }),
       });
       expect(enqueued.status).toBe(202);

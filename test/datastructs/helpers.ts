@@ -41,6 +41,8 @@ export async function startGroup(
     RATE_LIMIT_UPLOAD: '1000000/60s',
     // No BullMQ workers here: their periodic scripts would blur the EVALSHA counts of round-trip checks.
     QUEUE_WORKERS: '0',
+    // Nor a limiter that falls back to memory when a loaded machine delays its Redis call past 200 ms.
+    RATE_LIMIT_REDIS_BUDGET_MS: '2000',
     ...env,
   };
   const started = await Promise.allSettled(

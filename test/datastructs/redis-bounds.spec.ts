@@ -63,7 +63,8 @@ describe('bounds on what public writes make Redis keep', () => {
   const put = (board: string, member: string, body: Record<string, number>) =>
     fetch(`${app.url}/leaderboards/${board}/members/${member}`, {
       method: 'PUT',
-      headers: { Authorization: authHeader('alice'), 'content-type': 'application/json' },
+      // Leaderboard writes are the admin role's.
+      headers: { Authorization: authHeader('ops', { roles: ['admin'] }), 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
 
