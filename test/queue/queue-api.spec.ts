@@ -73,7 +73,14 @@ describeEachTopology(
       expect(queues.warnings).toEqual([expect.stringContaining('maxmemory-policy is allkeys-lru')]);
 
       await redis().client().config('SET', 'maxmemory-policy', 'noeviction');
-      const ok = await call(worker, 'GET', '/health/ready');
+      // Readiness is computed at most once a second: the next computation sees the new policy.
+      const ok = await waitUntil(
+        async () => {
+          const a = await call(worker, 'GET', '/health/ready');
+          return a.json.status === 'ok' && a;
+        },
+        { timeoutMs: 3_000, intervalMs: 100, message: 'readiness still degraded under noeviction' },
+      );
       expect(ok.status).toBe(200);
       expect(ok.json.status).toBe('ok');
       const details = (ok.json.details as Record<string, Record<string, unknown>>).queues!;
