@@ -2,9 +2,12 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { MetricsService } from '../../platform/metrics/metrics.service.js';
 import { QueueProducer } from '../../platform/queue/index.js';
 import { EMAIL_OUTBOX_OPTIONS, EmailOutbox, type EmailOutboxOptions } from './email.outbox.js';
 import { EMAIL_QUEUE } from './email.processor.js';
@@ -23,12 +26,19 @@ export class EmailOutboxReconciler implements OnApplicationBootstrap, BeforeAppl
   private running?: Promise<void>;
   private failing = false;
   private stopped = false;
+  private readonly readded?: Counter;
 
   constructor(
     @Inject(EmailOutbox) private readonly outbox: EmailOutbox,
     private readonly producer: QueueProducer,
     @Inject(EMAIL_OUTBOX_OPTIONS) private readonly options: EmailOutboxOptions,
-  ) {}
+    @Optional() metrics?: MetricsService,
+  ) {
+    this.readded = metrics?.counter({
+      name: 'email_outbox_readded_total',
+      help: 'E-mail jobs re-added from the outbox because Redis did not have them',
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (this.options.reconcileMs > 0) this.schedule();
@@ -47,7 +57,10 @@ export class EmailOutboxReconciler implements OnApplicationBootstrap, BeforeAppl
       EMAIL_QUEUE,
       due.map((row) => ({ name: 'send', data: row.data, jobId: row.id })),
     );
-    if (added > 0) this.logger.warn(`re-added ${added} e-mail job(s) Redis did not have`);
+    if (added > 0) {
+      this.readded?.inc(added);
+      this.logger.warn(`re-added ${added} e-mail job(s) Redis did not have`);
+    }
     return added;
   }
 
