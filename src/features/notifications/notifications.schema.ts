@@ -1,4 +1,5 @@
-import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * What the `log` e-mail transport "sent": one row per message, keyed by the message id (the job id), so a
@@ -23,19 +24,28 @@ export type EmailMessageStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
  * that a Redis which loses the job loses nothing (the reconciler re-adds it). `check_at` is when the
  * reconciler next looks at a pending row; `claimed_at` is set by the first attempt to send it.
  */
-export const emailMessage = pgTable('email_message', {
-  id: uuid('id').primaryKey(),
-  principal: text('principal').notNull(),
-  toAddress: text('to_address').notNull(),
-  subject: text('subject').notNull(),
-  body: text('body').notNull(),
-  status: text('status').$type<EmailMessageStatus>().notNull().default('pending'),
-  attempts: integer('attempts').notNull().default(0),
-  claimedAt: timestamp('claimed_at', { withTimezone: true }),
-  failedReason: text('failed_reason'),
-  dedupKey: text('dedup_key').unique('email_message_dedup_key'),
-  dedupUntil: timestamp('dedup_until', { withTimezone: true }),
-  checkAt: timestamp('check_at', { withTimezone: true }).notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  sentAt: timestamp('sent_at', { withTimezone: true }),
-});
+export const emailMessage = pgTable(
+  'email_message',
+  {
+    id: uuid('id').primaryKey(),
+    principal: text('principal').notNull(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    status: text('status').$type<EmailMessageStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    failedReason: text('failed_reason'),
+    dedupKey: text('dedup_key'),
+    dedupUntil: timestamp('dedup_until', { withTimezone: true }),
+    checkAt: timestamp('check_at', { withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('email_message_dedup_key').on(t.dedupKey),
+    index('email_message_pending_check')
+      .on(t.checkAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
