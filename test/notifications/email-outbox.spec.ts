@@ -139,6 +139,47 @@ describeEachTopology(
         `[outbox] 60 acknowledged, Redis flushed, 60 sent once each; all sent ${sentAfterMs} ms after the first enqueue`,
       );
     }, 60_000);
+
+    it('a request refused while Redis is down sends nothing, and its retry with the same deduplication id does', async () => {
+      const body = { ...email(7), to: 'bob@example.com', deduplicationId: 'welcome-bob' };
+      await redis().standalone!.kill();
+      try {
+        const refused = await call(producer!, 'POST', '/notifications/email', body, bob);
+        expect(refused.status).toBe(503);
+        expect(refused.json.type).toBe('queue-unavailable');
+      } finally {
+        await redis().standalone!.start();
+      }
+      const { rows: cancelled } = await db.query<{ id: string }>(
+        "SELECT id FROM email_message WHERE principal = 'bob' AND status = 'cancelled'",
+      );
+      expect(cancelled).toHaveLength(1);
+      // The retry is a new message (the refused one holds its deduplication id no longer), sent once.
+      const retried = await waitUntil(
+        async () => {
+          const a = await call(producer!, 'POST', '/notifications/email', body, bob);
+          return a.status === 202 && a;
+        },
+        { timeoutMs: 10_000, intervalMs: 200, message: 'enqueue did not recover' },
+      );
+      const id = String(retried.json.jobId);
+      expect(id).not.toBe(cancelled[0]!.id);
+      expect((await call(producer!, 'POST', '/notifications/email', body, bob)).json.jobId).toBe(id);
+      await waitUntil(
+        async () =>
+          (await db.query('SELECT 1 FROM email_message WHERE id = $1 AND status = $2', [id, 'sent']))
+            .rowCount === 1,
+        { timeoutMs: 15_000, message: 'the retried e-mail was not sent' },
+      );
+      const { rows: recorded } = await db.query<{ message_id: string }>(
+        'SELECT message_id FROM email_outbox WHERE message_id = ANY($1)',
+        [[id, cancelled[0]!.id]],
+      );
+      expect(recorded).toEqual([{ message_id: id }]);
+      expect(
+        (await call(producer!, 'GET', `/notifications/${cancelled[0]!.id}`, undefined, bob)).status,
+      ).toBe(404);
+    }, 40_000);
   },
   ['standalone'],
 );

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/database/index.js';
 import { KeyBuilder } from '../../platform/redis/index.js';
@@ -65,13 +65,19 @@ export class EmailOutbox {
     // Hashed with the caller's sub: the client's string never reaches a key, two callers never collide.
     const dedupKey = KeyBuilder.part(`${data.principal}:${deduplicationId}`);
     return this.db.transaction(async (tx) => {
-      // An expired window frees the key first; the insert then either takes it or (inside the window)
-      // meets the holder, whose id the no-op update returns. A concurrent insert of the same key waits
-      // on the unique index and then meets ours.
+      // An expired window, or a cancelled message (its request got 503: this is the client's retry),
+      // frees the key first; the insert then either takes it or (inside the window) meets the holder,
+      // whose id the no-op update returns. A concurrent insert of the same key waits on the unique index
+      // and then meets ours.
       await tx
         .update(emailMessage)
         .set({ dedupKey: null })
-        .where(and(eq(emailMessage.dedupKey, dedupKey), lte(emailMessage.dedupUntil, sql`now()`)));
+        .where(
+          and(
+            eq(emailMessage.dedupKey, dedupKey),
+            or(lte(emailMessage.dedupUntil, sql`now()`), eq(emailMessage.status, 'cancelled')),
+          ),
+        );
       const [row] = await tx
         .insert(emailMessage)
         .values({
