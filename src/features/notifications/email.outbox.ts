@@ -38,9 +38,11 @@ export interface EmailOutboxOptions {
  * reconciling) cannot both win.
  */
 export class EmailOutbox {
+  /** `queuePrefix`: this deployment's BullMQ prefix (`KeyBuilder.queuePrefix()`), recorded on each row. */
   constructor(
     private readonly db: Database,
     private readonly options: EmailOutboxOptions,
+    private readonly queuePrefix: string,
   ) {}
 
   /**
@@ -52,6 +54,7 @@ export class EmailOutbox {
     const checkAt = sql`now() + ${this.options.graceMs} * interval '1 millisecond'`;
     const values = {
       id,
+      queuePrefix: this.queuePrefix,
       principal: data.principal,
       toAddress: data.to,
       subject: data.subject,
@@ -155,14 +158,15 @@ export class EmailOutbox {
   }
 
   /**
-   * Pending rows due for a check, oldest first, at most `batch`; each is pushed `graceMs` into the future
+   * This deployment's pending rows due for a check, oldest first, at most `batch`; each is pushed `graceMs` into the future
    * in the same statement, and rows another instance is taking are skipped, so instances share the work.
    */
   async due(): Promise<OutboxEntry[]> {
     const result = (await this.db.execute(sql`
       UPDATE email_message SET check_at = now() + ${this.options.graceMs} * interval '1 millisecond'
       WHERE id IN (
-        SELECT id FROM email_message WHERE status = 'pending' AND check_at <= now()
+        SELECT id FROM email_message
+        WHERE status = 'pending' AND queue_prefix = ${this.queuePrefix} AND check_at <= now()
         ORDER BY check_at LIMIT ${this.options.batch} FOR UPDATE SKIP LOCKED)
       RETURNING id, principal, to_address, subject, body`)) as unknown as {
       rows: Array<{ id: string; principal: string; to_address: string; subject: string; body: string }>;

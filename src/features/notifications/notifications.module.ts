@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { jobsConfig } from '../../config/app.config.js';
 import { DATABASE, DatabaseModule, migrationsToken, type Database } from '../../platform/database/index.js';
 import { QueueModule } from '../../platform/queue/index.js';
+import { KeyBuilder } from '../../platform/redis/index.js';
 import { EMAIL_OUTBOX_OPTIONS, EmailOutbox, type EmailOutboxOptions } from './email.outbox.js';
 import { EmailProcessor, EMAIL_QUEUE } from './email.processor.js';
 import { EmailOutboxReconciler } from './email.reconciler.js';
@@ -37,10 +38,10 @@ import { NotificationsController } from './notifications.controller.js';
     },
     {
       provide: EmailOutbox,
-      inject: [DATABASE, EMAIL_OUTBOX_OPTIONS, migrationsToken('notifications')],
+      inject: [DATABASE, EMAIL_OUTBOX_OPTIONS, KeyBuilder, migrationsToken('notifications')],
       // The migrations token only orders this after `email_message` exists.
-      useFactory: (db: Database, options: EmailOutboxOptions, _migrated: boolean) =>
-        new EmailOutbox(db, options),
+      useFactory: (db: Database, options: EmailOutboxOptions, keys: KeyBuilder, _migrated: boolean) =>
+        new EmailOutbox(db, options, keys.queuePrefix()),
     },
     {
       provide: EMAIL_FROM,

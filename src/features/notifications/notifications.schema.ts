@@ -28,6 +28,8 @@ export const emailMessage = pgTable(
   'email_message',
   {
     id: uuid('id').primaryKey(),
+    /** The BullMQ prefix of the deployment that accepted it: its reconcilers are the ones to re-add it. */
+    queuePrefix: text('queue_prefix').notNull(),
     principal: text('principal').notNull(),
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
@@ -45,7 +47,7 @@ export const emailMessage = pgTable(
   (t) => [
     uniqueIndex('email_message_dedup_key').on(t.dedupKey),
     index('email_message_pending_check')
-      .on(t.checkAt)
+      .on(t.queuePrefix, t.checkAt)
       .where(sql`${t.status} = 'pending'`),
   ],
 );

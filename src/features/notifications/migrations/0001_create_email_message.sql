@@ -4,6 +4,7 @@
 -- not sent yet), sent, failed (out of attempts), cancelled (its enqueue was refused: the client got 503).
 CREATE TABLE "email_message" (
 	"id" uuid PRIMARY KEY NOT NULL,
+	"queue_prefix" text NOT NULL,
 	"principal" text NOT NULL,
 	"to_address" text NOT NULL,
 	"subject" text NOT NULL,
@@ -22,5 +23,6 @@ CREATE TABLE "email_message" (
 -- A caller's deduplication id (hashed with its sub); freed when its window ends.
 CREATE UNIQUE INDEX "email_message_dedup_key" ON "email_message" ("dedup_key");
 --> statement-breakpoint
--- The reconciler's one query: pending rows due for a check, oldest first.
-CREATE INDEX "email_message_pending_check" ON "email_message" ("check_at") WHERE "status" = 'pending';
+-- The reconciler's one query: its deployment's pending rows due for a check, oldest first. The queue
+-- prefix keeps deployments that share a database (REDIS_KEY_PREFIX apart) from re-adding each other's.
+CREATE INDEX "email_message_pending_check" ON "email_message" ("queue_prefix", "check_at") WHERE "status" = 'pending';
