@@ -156,6 +156,13 @@ export const jobsConfig = registerAs('jobs', () => {
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM ?? 'no-reply@localhost',
     emailLogDelayMs: e.EMAIL_LOG_DELAY_MS ?? 0,
+    emailOutbox: {
+      reconcileMs: e.EMAIL_OUTBOX_RECONCILE_MS ?? 2_000,
+      graceMs: e.EMAIL_OUTBOX_GRACE_MS ?? 5_000,
+      batch: 200,
+      // The queue's deduplication window (its default): the outbox now keeps the ids.
+      dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS ?? 600_000,
+    },
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
     exportsDir: resolve(e.DATA_DIR ?? '.data', 'exports'),

@@ -324,6 +324,12 @@ export class EnvironmentVariables {
   @QueueInt('EMAIL_LOG_DELAY_MS', 0, 10_000)
   EMAIL_LOG_DELAY_MS?: number;
 
+  @QueueInt('EMAIL_OUTBOX_RECONCILE_MS', 0, 3_600_000)
+  EMAIL_OUTBOX_RECONCILE_MS?: number;
+
+  @QueueInt('EMAIL_OUTBOX_GRACE_MS', 1_000, 3_600_000)
+  EMAIL_OUTBOX_GRACE_MS?: number;
+
   @QueueInt('WEBHOOK_TIMEOUT_MS', 100, 60_000)
   WEBHOOK_TIMEOUT_MS?: number;
 

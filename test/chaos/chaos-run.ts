@@ -26,6 +26,8 @@ export interface ChaosRow {
   /** E-mail jobs answered 202 that never completed after recovery. */
   jobsLost: number;
   jobsAcked: number;
+  /** E-mail jobs the outbox reconcilers re-added because Redis had lost them. */
+  jobsReadded: number;
   /** Catalogue reads older than a write whose response had arrived, out of the PATCH + GET pairs. */
   staleReads: number;
   readPairs: number;
@@ -238,6 +240,7 @@ export async function runPhase(
 ): Promise<ChaosRow> {
   const tag = `${s.name}-${fault.name.replace(/[^a-z0-9]+/gi, '').slice(0, 16)}-${Date.now().toString(36)}`;
   const refusedBefore = await sumMetric(s.apps, 'bookings_overlap_refused_total');
+  const readdedBefore = await sumMetric(s.apps, 'email_outbox_readded_total');
   const workload = new Workload(() => s.apps, { tag, catalogueIds: opts.catalogueIds });
   workload.start();
   await sleep(opts.warmupMs);
@@ -314,6 +317,8 @@ export async function runPhase(
     paymentsLost: r.paymentsAcked.length - paid.length,
     jobsLost: pending.length,
     jobsAcked: r.jobsAcked.length,
+    // An instance killed in the phase takes its count with it: never below 0.
+    jobsReadded: Math.max(0, (await sumMetric(s.apps, 'email_outbox_readded_total')) - readdedBefore),
     staleReads: r.staleReads.length,
     readPairs: r.readPairs,
     staleWindowSeconds: r.staleReads.length
@@ -341,6 +346,7 @@ export function formatTable(rows: ChaosRow[]): string {
     'pay x2',
     'pay lost',
     'jobs lost/acked',
+    're-added',
     'stale reads/pairs',
     '5xx!=503',
     '503',
@@ -358,6 +364,7 @@ export function formatTable(rows: ChaosRow[]): string {
     String(r.paymentsDoubled),
     String(r.paymentsLost),
     `${r.jobsLost}/${r.jobsAcked}`,
+    String(r.jobsReadded),
     `${r.staleReads}/${r.readPairs}${r.staleReads ? ` (${r.staleWindowSeconds} s)` : ''}`,
     String(r.unexpected5xx),
     String(r.n503),

@@ -21,6 +21,7 @@ describe('chaos (short): Cluster healthy, then a master kill -9', () => {
     expect(row.overlaps).toBe(0);
     expect(row.paymentsDoubled).toBe(0);
     expect(row.paymentsLost).toBe(0);
+    expect(row.jobsLost).toBe(0);
     expect(row.unexpected5xx).toBe(0);
     expect(row.bookingsCreated).toBeGreaterThan(0);
     expect(row.readPairs).toBeGreaterThan(0);

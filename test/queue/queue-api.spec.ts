@@ -175,11 +175,17 @@ describeEachTopology(
       expect([first.status, again.status, other.status]).toEqual([202, 202, 202]);
       expect(again.json.jobId).toBe(first.json.jobId);
       expect(other.json.jobId).not.toBe(first.json.jobId);
-      // The client's id never reaches a key raw: it is hashed with the caller's sub.
-      const dedupKey = `{${prefix}:q}:email:de:${KeyBuilder.part('alice:order-42-confirmation')}`;
-      const probe = redis().client();
-      expect(await probe.pttl(dedupKey)).toBeGreaterThan(0);
-      await waitUntil(async () => (await probe.pttl(dedupKey)) === -2, {
+      // The outbox keeps the id (hashed with the caller's sub, never raw) for the window.
+      const dedupKey = KeyBuilder.part('alice:order-42-confirmation');
+      const held = async () =>
+        (
+          await db.query<{ held: boolean }>(
+            'SELECT dedup_until > now() AS held FROM email_message WHERE dedup_key = $1 AND id = $2',
+            [dedupKey, first.json.jobId],
+          )
+        ).rows[0]?.held;
+      expect(await held()).toBe(true);
+      await waitUntil(async () => (await held()) === false, {
         timeoutMs: 5_000,
         message: 'window did not end',
       });

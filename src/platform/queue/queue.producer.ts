@@ -18,6 +18,11 @@ export interface EnqueueOptions {
   deduplicationId?: string;
   /** Whose id it is (the principal): two callers' ids never collide. Default `global`. */
   scope?: string;
+  /**
+   * The job's id when the caller owns it (an outbox row's id, a UUID); default a random UUID. Adding an id
+   * that Redis already has adds nothing, so an outbox can re-add safely.
+   */
+  jobId?: string;
   /** Extra BullMQ options (priority, delay, ...); attempts and backoff come from the module defaults. */
   jobOptions?: Omit<JobsOptions, 'jobId' | 'deduplication'>;
 }
@@ -56,7 +61,7 @@ export class QueueProducer {
     opts: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const queue = this.registry.get(queueName);
-    const jobId = randomUUID();
+    const jobId = opts.jobId ?? randomUUID();
     const jobOptions: JobsOptions = { ...opts.jobOptions, jobId };
     if (opts.deduplicationId !== undefined) {
       jobOptions.deduplication = {
@@ -93,6 +98,42 @@ export class QueueProducer {
       const job = (await queue.getJob(jobId)) as Job<D, R> | undefined;
       return job ? { job, state } : undefined;
     });
+  }
+
+  /**
+   * Makes sure each job exists, adding with its own id those Redis does not have (a restart without
+   * persistence, a failover that lost them): the outbox reconcilers' re-add. Two round trips at most, one
+   * pipeline of EXISTS and one `addBulk` of the missing jobs (all of a queue's keys share one slot, so
+   * both run on Cluster); an add racing another for the same id still creates one job. Answers how many
+   * were added. @throws Error when Redis does not answer in time (not counted as a refused enqueue).
+   */
+  async ensureJobs<D>(
+    queueName: string,
+    jobs: ReadonlyArray<{ name: string; data: D; jobId: string }>,
+  ): Promise<number> {
+    if (jobs.length === 0) return 0;
+    if (!this.connections.producerReady) throw new Error(`connection ${this.connections.producer.status}`);
+    const queue = this.registry.get(queueName);
+    const run = async () => {
+      const pipeline = this.connections.producer.pipeline();
+      for (const job of jobs) pipeline.exists(queue.toKey(job.jobId));
+      const results = (await pipeline.exec()) ?? [];
+      const missing = jobs.filter((_, i) => {
+        const [err, exists] = results[i] ?? [new Error('no reply')];
+        if (err) throw err;
+        return exists === 0;
+      });
+      if (missing.length > 0) {
+        await queue.addBulk(missing.map((j) => ({ name: j.name, data: j.data, opts: { jobId: j.jobId } })));
+        this.metrics.enqueued.inc({ queue: queueName }, missing.length);
+      }
+      return missing.length;
+    };
+    return withTimeout(
+      run(),
+      this.options.enqueueTimeoutMs * 2,
+      () => new Error(`no answer from Redis within ${this.options.enqueueTimeoutMs * 2} ms`),
+    );
   }
 
   private async guard<T>(queueName: string, op: () => Promise<T>): Promise<T> {
