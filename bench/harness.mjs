@@ -39,7 +39,7 @@ export async function startBench(options = {}) {
       DATA_DIR: join(work, 'data'),
       LOG_LEVEL: 'warn',
       AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
-      EMAIL_TRANSPORT: 'log', // queue (issue 7): production would otherwise require SMTP_URL
+      EMAIL_TRANSPORT: 'log', // production would otherwise require SMTP_URL
       // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
       ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),
       ...(options.env ?? {}),

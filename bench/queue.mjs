@@ -1,4 +1,4 @@
-// Queue end-to-end latency (issue 7), run by `npm run bench` after the autocannon scenarios: POST
+// Queue end-to-end latency, run by `npm run bench` after the autocannon scenarios: POST
 // /bench/enqueue-e2e at a fixed rate for a few seconds, then read every job's timestamps back from Redis.
 // e2e = finishedOn - timestamp (enqueue accepted by Redis -> completed by a worker); pickup = processedOn -
 // timestamp (the wait before a worker took the job). Same machine, one clock, millisecond resolution.

@@ -25,7 +25,7 @@ async function commandCalls(redis) {
   const info = await redis.info('commandstats');
   let total = 0;
   // Script calls apart: commandstats also counts the commands a script runs inside, yet a script is one
-  // round trip (issue 5: an idempotent first call is 2 scripts, a replay 1).
+  // round trip (an idempotent first call is 2 scripts, a replay 1).
   let scripts = 0;
   for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
     if (!['info', 'config', 'ping', 'client', 'hello', 'select'].includes(m[1])) total += Number(m[2]);
@@ -156,7 +156,7 @@ try {
       `| ${l.scenario} | ${l.rps} | ${l.p50_ms} | ${l.p99_ms} | ${l.non2xx} | ${l.redis_calls_per_request} | ${l.redis_scripts_per_request} | ${l.redis_commands_per_request} | ${l.app_cpu_us_per_request} | ${l.ratio_to_plain} |`,
     );
   }
-  // --- queue (issue 7): end-to-end latency at a fixed rate (bench/queue.mjs) ---
+  // --- queue: end-to-end latency at a fixed rate (bench/queue.mjs) ---
   if (!ONLY || ONLY.includes('queue-e2e-latency')) {
     console.log(JSON.stringify(await queueLatency(baseUrl, redisPort)));
   }

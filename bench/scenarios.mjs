@@ -23,7 +23,7 @@ export const scenarios = [
   // rate limit: one policy, then four policies (still one Redis call per request)
   { scenario: 'throttled', path: '/bench/throttled' },
   { scenario: 'throttled-multi', path: '/bench/throttled-multi' },
-  // --- idempotency (issue 5): first call = claim + complete (2 Redis calls), replay = 1 claim ---
+  // --- idempotency: first call = claim + complete (2 Redis calls), replay = 1 claim ---
   {
     scenario: 'idempotent-first',
     method: 'POST',
@@ -52,7 +52,7 @@ export const scenarios = [
     },
   },
   // --- end idempotency ---
-  // lock (issue 3): @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
+  // lock: @WithLock acquire + release on a fresh id per request (no contention): 2 round trips
   // (Lua calls/req = 2; redis calls/req also counts the 5 commands run inside the two scripts).
   {
     scenario: 'locked',
@@ -60,7 +60,7 @@ export const scenarios = [
     path: '/bench/locked/x',
     requests: [{ setupRequest: (req) => ({ ...req, path: `/bench/locked/${freshKey()}` }) }],
   },
-  // --- cache (issue 6): an L1 hit costs 0 Redis calls, an L2 hit 1 GET. The L2 scenario spreads over
+  // --- cache: an L1 hit costs 0 Redis calls, an L2 hit 1 GET. The L2 scenario spreads over
   // 1,000 warmed keys: on one hot key, concurrent requests would share one GET (in-process coalescing).
   { scenario: 'cached-l1', path: '/bench/cached', setup: (baseUrl) => warm(baseUrl, ['/bench/cached']) },
   {
@@ -81,10 +81,10 @@ export const scenarios = [
       ),
   },
   // --- end cache ---
-  // --- queue (issue 7): one enqueue = 1 Lua call (BullMQ's addStandardJob); nothing processes this queue ---
+  // --- queue: one enqueue = 1 Lua call (BullMQ's addStandardJob); nothing processes this queue ---
   { scenario: 'queue-enqueue', method: 'POST', path: '/bench/enqueue' },
   // --- end queue ---
-  // --- data-structure features (issue 8): 1 Lua call per event; ZRANGE + ZCARD per page; 1 Lua call per standing ---
+  // --- data-structure features: 1 Lua call per event; ZRANGE + ZCARD per page; 1 Lua call per standing ---
   {
     scenario: 'analytics-event',
     method: 'POST',

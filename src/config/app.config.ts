@@ -103,16 +103,14 @@ export const idempotencyConfig = registerAs('idempotency', () => {
     testHooks: e.IDEMPOTENCY_TEST_HOOKS === '1' && e.NODE_ENV === 'test',
   };
 });
-// --- end idempotency ---
 
 /** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
 export const lockConfig = registerAs('lock', () => {
   const e = env();
   return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
 });
-// --- end lock ---
 
-// --- cache (CacheModule, issue 6) ---
+// --- cache (CacheModule) ---
 /** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
 export const cacheConfig = registerAs('cache', () => {
   const e = env();
@@ -123,7 +121,6 @@ export const cacheConfig = registerAs('cache', () => {
       maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: (e.CACHE_L1_MAX_MB ?? 64) * 1024 * 1024 },
   };
 });
-// --- end cache ---
 /** QueueModule settings (QueueModuleOptions): workers, locks, retries, retention, shutdown, health thresholds. */
 export const queueConfig = registerAs('queue', () => {
   const e = env();
@@ -138,7 +135,7 @@ export const queueConfig = registerAs('queue', () => {
     keepCompleted: e.QUEUE_KEEP_COMPLETED,
     keepFailed: e.QUEUE_KEEP_FAILED,
     dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS,
-    deadLetterRetentionDays: e.QUEUE_DEAD_LETTER_RETENTION_DAYS, // issue 14
+    deadLetterRetentionDays: e.QUEUE_DEAD_LETTER_RETENTION_DAYS,
     health: {
       ...(e.QUEUE_HEALTH_MAX_WAITING ? { maxWaiting: e.QUEUE_HEALTH_MAX_WAITING } : {}),
       ...(e.QUEUE_HEALTH_MAX_FAILED ? { maxFailed: e.QUEUE_HEALTH_MAX_FAILED } : {}),
@@ -168,24 +165,22 @@ export const jobsConfig = registerAs('jobs', () => {
     exportsDir: resolve(e.DATA_DIR ?? '.data', 'exports'),
   };
 });
-// --- end queue ---
 /** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
 export const datastructsConfig = registerAs('datastructs', () => {
   const e = env();
   return {
     analyticsRetentionDays: e.ANALYTICS_RETENTION_DAYS ?? 90,
-    // issue 14: a bounded set of paths per day, the rest counted under one overflow key
+    // a bounded set of paths per day, the rest counted under one overflow key
     analyticsMaxPathsPerDay: e.ANALYTICS_MAX_PATHS_PER_DAY ?? 1_000,
     uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS ?? 900,
     flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS ?? 30_000,
     eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS ?? 15_000,
-    // issue 14: caps on open event streams
+    // caps on open event streams
     eventsMaxStreams: e.EVENTS_MAX_STREAMS ?? 1_000,
     eventsMaxStreamsPerClient: e.EVENTS_MAX_STREAMS_PER_CLIENT ?? 5,
   };
 });
-// --- end data-structure features ---
-// --- abuse limits (issue 14) ---
+// --- abuse limits ---
 /** Node server timeouts against slow clients (slowloris) and idle keep-alive sockets. */
 export const serverLimitsConfig = registerAs('serverLimits', () => {
   const e = env();
@@ -201,4 +196,3 @@ export const leaderboardLimitsConfig = registerAs('leaderboardLimits', () => {
   const e = env();
   return { maxMembers: e.LEADERBOARD_MAX_MEMBERS ?? 10_000, maxBoards: e.LEADERBOARD_MAX_BOARDS ?? 1_000 };
 });
-// --- end abuse limits ---

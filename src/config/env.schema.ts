@@ -24,7 +24,7 @@ const policyMessage = (name: string, example: string) =>
   `${name} must look like ${example} (limit/window with ms, s, m or h), optionally followed by ` +
   ',sliding-window|fixed-window|token-bucket and ,fail-open|fail-closed';
 
-// --- queue (issue 7) ---
+// --- queue ---
 /** An optional integer variable from `min` to `max`, with the one-line message naming it. */
 function QueueInt(name: string, min: number, max: number): PropertyDecorator {
   const message = `${name} must be an integer from ${min} to ${max}`;
@@ -37,7 +37,6 @@ function QueueInt(name: string, min: number, max: number): PropertyDecorator {
   ];
   return (target, key) => decorators.forEach((d) => d(target, key as string));
 }
-// --- end queue ---
 
 /**
  * The environment the process accepts, validated once at boot. Each property names its expected form in
@@ -218,9 +217,8 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['0', '1'], { message: 'RATE_LIMIT_PROBE_ROUTES must be 0 or 1 (1 mounts test-only routes)' })
   RATE_LIMIT_PROBE_ROUTES?: string;
-  // --- end rate limit ---
 
-  // --- idempotency (issue 5) ---
+  // --- idempotency ---
   @Transform(toInt)
   @IsOptional()
   @IsInt({ message: 'IDEMPOTENCY_LEASE_MS must be an integer from 100 to 600000' })
@@ -231,15 +229,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['0', '1'], { message: 'IDEMPOTENCY_TEST_HOOKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   IDEMPOTENCY_TEST_HOOKS?: string;
-  // --- end idempotency ---
 
-  // --- lock (issue 3) ---
+  // --- lock ---
   @IsOptional()
   @IsIn(['0', '1'], { message: 'TEST_DISABLE_LOCKS must be 0 or 1 (honoured only when NODE_ENV=test)' })
   TEST_DISABLE_LOCKS?: string;
-  // --- end lock ---
 
-  // --- cache (CacheModule, issue 6) ---
+  // --- cache (CacheModule) ---
   @IsOptional()
   @IsIn(['0', '1'], { message: 'CACHE_ENABLED must be 0 or 1' })
   CACHE_ENABLED?: string;
@@ -257,9 +253,8 @@ export class EnvironmentVariables {
   @Min(1, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
   @Max(65536, { message: 'CACHE_L1_MAX_MB must be an integer from 1 to 65536' })
   CACHE_L1_MAX_MB?: number;
-  // --- end cache ---
 
-  // --- queue (issue 7) ---
+  // --- queue ---
   @QueueInt('QUEUE_WORKERS', 0, 256)
   QUEUE_WORKERS?: number;
 
@@ -336,8 +331,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['0', '1'], { message: 'WEBHOOK_ALLOW_PRIVATE must be 0 or 1' })
   WEBHOOK_ALLOW_PRIVATE?: string;
-  // --- end queue ---
-  // --- data-structure features (issue 8) ---
+  // --- data-structure features ---
   @Transform(toInt)
   @IsOptional()
   @IsInt({ message: 'ANALYTICS_RETENTION_DAYS must be an integer from 1 to 3650' })
@@ -365,8 +359,7 @@ export class EnvironmentVariables {
   @Min(100, { message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
   @Max(300000, { message: 'EVENTS_HEARTBEAT_MS must be an integer from 100 to 300000' })
   EVENTS_HEARTBEAT_MS?: number;
-  // --- end data-structure features ---
-  // --- abuse limits (issue 14) ---
+  // --- abuse limits ---
   @QueueInt('HTTP_HEADERS_TIMEOUT_MS', 100, 600_000)
   HTTP_HEADERS_TIMEOUT_MS?: number;
 
@@ -393,7 +386,6 @@ export class EnvironmentVariables {
 
   @QueueInt('EVENTS_MAX_STREAMS_PER_CLIENT', 1, 10_000)
   EVENTS_MAX_STREAMS_PER_CLIENT?: number;
-  // --- end abuse limits ---
 }
 
 /** A configuration error: one line naming the variable and the expected form. */
@@ -447,13 +439,12 @@ export function validateEnv(raw: Record<string, unknown>): EnvironmentVariables 
   if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
     throw new ConfigError('AUTH_JWT_SECRET and AUTH_JWKS_URL are exclusive: set one of them');
   }
-  // --- queue (issue 7) ---
+  // --- queue ---
   const transport = env.EMAIL_TRANSPORT ?? (env.NODE_ENV === 'production' ? 'smtp' : 'log');
   if (transport === 'smtp' && !env.SMTP_URL) {
     throw new ConfigError(
       'SMTP_URL is required with EMAIL_TRANSPORT=smtp (the default when NODE_ENV=production; EMAIL_TRANSPORT=log only logs)',
     );
   }
-  // --- end queue ---
   return env;
 }
