@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { ConfigType } from '@nestjs/config';
@@ -8,6 +6,7 @@ import { httpConfig, serverLimitsConfig } from './config/app.config.js';
 import { ConfigError, validateEnv } from './config/env.schema.js';
 import { AppModule } from './app.module.js';
 import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
+import { createHttpApp } from './platform/http/http-app.js';
 import { createValidationPipe } from './platform/http/validation.js';
 import { HealthRegistry } from './platform/health/health.registry.js';
 import { applyInputBoundary } from './platform/http/input-boundary.js';
@@ -33,14 +32,10 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  // HTTP_ADAPTER: Express (default) or Fastify; body parsers come from applyInputBoundary on both.
+  const app = await createHttpApp(AppModule, httpConfig(), { bufferLogs: true });
   const http = app.get<ReturnType<typeof httpConfig>>(httpConfig.KEY);
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  app.set('trust proxy', http.trustProxy);
   applyInputBoundary(app, { bodyLimitKb: http.bodyLimitKb });
   applyServerLimits(
     app.getHttpServer(),

@@ -22,6 +22,7 @@ function env(): EnvironmentVariables {
 export const httpConfig = registerAs('http', () => {
   const e = env();
   return {
+    adapter: e.HTTP_ADAPTER ?? 'express',
     port: e.PORT ?? 3000,
     // Bench mode serves loopback only (a benchmark is not a service); otherwise all interfaces, for containers and probes.
     host: e.HOST ?? (e.BENCH_ROUTES === '1' ? '127.0.0.1' : '0.0.0.0'),

@@ -11,6 +11,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { HTTP_ADAPTERS, type HttpAdapterName } from '../platform/http/adapter.js';
 import { POLICY_SETTING } from '../platform/rate-limit/rate-limit.policies.js';
 import { isPublishedSecret } from './published-secrets.js';
 
@@ -162,6 +163,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(RATE, { message: 'RATE_LIMIT_DEFAULT must look like 100/60s (limit/window with ms, s, m or h)' })
   RATE_LIMIT_DEFAULT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(HTTP_ADAPTERS, { message: 'HTTP_ADAPTER must be express or fastify' })
+  HTTP_ADAPTER?: HttpAdapterName;
 
   @IsOptional()
   @IsIn(['0', '1'], { message: 'BENCH_ROUTES must be 0 or 1' })

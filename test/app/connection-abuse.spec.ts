@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
+import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
@@ -25,13 +26,14 @@ function openSocket(
   });
 }
 
-describe('connection abuse: slow clients, event streams, status polling', () => {
+describeEachAdapter('connection abuse: slow clients, event streams, status polling', (adapter) => {
   let redis: RedisHandle;
   let app: AppHandle;
 
   beforeAll(async () => {
     redis = await startRedis();
     app = await startApp({
+      adapter,
       env: {
         ...redis.env,
         DATABASE_URL: await createTestDatabase(),

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
 
-describe('HTTP basics', () => {
+describeEachAdapter('HTTP basics', (adapter) => {
   let redis: RedisHandle;
   let app: AppHandle;
 
   beforeAll(async () => {
     redis = await startRedis();
     app = await startApp({
+      adapter,
       env: { ...redis.env, DATABASE_URL: await createTestDatabase(), BODY_LIMIT_KB: '1' },
     });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
+import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
@@ -53,7 +54,7 @@ const DEEP_BODIES = {
   'mixed, in a field': `{"to":${'[{"b":'.repeat(DEPTH / 2)}1${'}]'.repeat(DEPTH / 2)}}`,
 };
 
-describe('input boundary: every route, every kind of input', () => {
+describeEachAdapter('input boundary: every route, every kind of input', (adapter) => {
   let redis: RedisHandle;
   let app: AppHandle;
   const statuses: number[] = [];
@@ -61,6 +62,7 @@ describe('input boundary: every route, every kind of input', () => {
   beforeAll(async () => {
     redis = await startRedis();
     app = await startApp({
+      adapter,
       env: { ...redis.env, DATABASE_URL: await createTestDatabase(), RATE_LIMIT_DEFAULT: '100000/60s' },
     });
   }, 60_000);

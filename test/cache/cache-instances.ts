@@ -11,6 +11,7 @@ import {
   type CacheModuleOptions,
 } from '../../src/platform/cache/index.js';
 import { RedisModule, type RedisModuleOptions } from '../../src/platform/redis/index.js';
+import { createTestApp, type Adapter } from '../support/adapters.js';
 
 /** One in-process app instance: its own Redis connections, bus and L1. */
 export interface CacheInstance {
@@ -35,7 +36,7 @@ export async function startCacheInstances(
   env: Record<string, string>,
   count: number,
   options: CacheModuleOptions & { keyPrefix?: string } = {},
-  extra: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'> = {},
+  extra: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'> & { adapter?: Adapter } = {},
 ): Promise<CacheInstance[]> {
   const { keyPrefix = randomPrefix(), ...cacheOptions } = options;
   const instances: CacheInstance[] = [];
@@ -54,8 +55,7 @@ export async function startCacheInstances(
       controllers: extra.controllers,
       providers: extra.providers,
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
+    const app = await createTestApp(moduleRef, extra.adapter ?? 'express', { logger: ['error'] });
     instances.push({ app, cache: app.get(CacheService), engine: app.get(CacheEngine) });
   }
   return instances;

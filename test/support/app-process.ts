@@ -10,6 +10,8 @@ import { waitUntil } from './wait.js';
 export interface StartAppOptions {
   /** Added to the environment (REDIS_*, DATABASE_URL, ADMIN_TOKEN, ...); wins over the defaults. */
   env: Record<string, string>;
+  /** The HTTP adapter (`HTTP_ADAPTER`); default: the app's default (Express), unless `env` sets it. */
+  adapter?: 'express' | 'fastify';
   /** Fixed HTTP port instead of a free one. */
   port?: number;
   /** Script to run instead of `dist/main.js` (the harness self-test uses a stub). */
@@ -77,6 +79,7 @@ async function startAppOnce(entry: string, opts: StartAppOptions, port: number):
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     ...authEnv(),
+    ...(opts.adapter ? { HTTP_ADAPTER: opts.adapter } : {}),
     ...opts.env,
     PORT: String(port),
   };

@@ -6,8 +6,8 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { CurrentPrincipal, ownerFilter, type Principal } from '../../platform/auth/index.js';
+import { takeOverResponse, type AnyRequest, type AnyResponse } from '../../platform/http/adapter.js';
 import { ProblemException } from '../../platform/http/index.js';
 import { defaultTracker } from '../../platform/rate-limit/rate-limit.tracker.js';
 import { APP_EVENT_TYPES } from './events.types.js';
@@ -37,8 +37,8 @@ export class EventsController {
   })
   stream(
     @Query() query: EventsQuery,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: AnyRequest,
+    @Res() reply: AnyResponse,
     @CurrentPrincipal() me: Principal,
   ): void {
     // Open streams cost a socket and memory each for as long as the client likes: capped per client
@@ -50,7 +50,9 @@ export class EventsController {
         detail: refusal,
         headers: { 'Retry-After': '5' },
       });
-    res.status(200);
+    // Node's response, written directly (on Fastify the reply is handed over: hijacked).
+    const res = takeOverResponse(reply);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');

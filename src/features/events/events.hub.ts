@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { datastructsConfig } from '../../config/app.config.js';
 import { MetricsService } from '../../platform/metrics/index.js';
 import { APP_EVENTS_TOPIC, PubSubService } from '../../platform/pubsub/index.js';
@@ -16,7 +16,7 @@ import type { AppEventOf, AppEventType } from './events.types.js';
 const MAX_BUFFERED_BYTES = 1 << 20;
 
 interface Client {
-  res: Response;
+  res: ServerResponse;
   types?: ReadonlySet<AppEventType>;
   /** Who opened it (principal, else IP): the per-client cap's key. */
   owner: string;
@@ -98,7 +98,7 @@ export class EventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApp
    * Adds a client whose SSE headers are sent, seeing only the events of `viewer` (and events about no
    * customer); undefined sees all. It is removed when its connection closes.
    */
-  add(res: Response, types?: AppEventType[], owner = '', viewer?: string): void {
+  add(res: ServerResponse, types?: AppEventType[], owner = '', viewer?: string): void {
     const client: Client = { res, types: types && new Set(types), owner, viewer };
     this.clients.add(client);
     this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query, Res 
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, isAdmin, ownerFilter, type Principal } from '../../platform/auth/index.js';
 import { ProblemException } from '../../platform/http/index.js';
-import type { Response } from 'express';
+import { setHeader, type AnyResponse } from '../../platform/http/adapter.js';
 import {
   Idempotent,
   IdempotencyContext,
@@ -34,7 +34,7 @@ export class PaymentsController {
     @Body() dto: CreatePaymentDto,
     @IdempotencyContext() idem: IdempotencyRequestContext,
     @Headers(TEST_HOOK_HEADER) hook: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: AnyResponse,
     @CurrentPrincipal() me: Principal,
   ): Promise<PaymentDto> {
     if (dto.customerId !== undefined && dto.customerId !== me.sub && !isAdmin(me)) {
@@ -47,7 +47,7 @@ export class PaymentsController {
       { ...dto, customerId: dto.customerId ?? me.sub },
       idem.scopedKey,
     );
-    res.location(`/payments/${payment.id}`);
+    setHeader(res, 'Location', `/payments/${payment.id}`);
     return payment;
   }
 

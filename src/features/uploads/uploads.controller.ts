@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, ownerFilter, type Principal } from '../../platform/auth/index.js';
-import type { Response } from 'express';
+import { setHeader, type AnyResponse } from '../../platform/http/adapter.js';
 import { ProblemException } from '../../platform/http/index.js';
 import { RateLimit } from '../../platform/rate-limit/index.js';
 import { RedisUnavailableInterceptor } from '../../platform/unavailable/index.js';
@@ -38,11 +38,11 @@ export class UploadsController {
   @ApiCreatedResponse({ type: UploadSessionCreatedDto })
   async create(
     @Body() dto: CreateUploadSessionDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: AnyResponse,
     @CurrentPrincipal() me: Principal,
   ): Promise<UploadSessionCreatedDto> {
     const session = await this.uploads.create(dto, me.sub);
-    res.location(`/uploads/sessions/${session.sessionId}`);
+    setHeader(res, 'Location', `/uploads/sessions/${session.sessionId}`);
     return { sessionId: session.sessionId, expiresAt: session.expiresAt };
   }
 

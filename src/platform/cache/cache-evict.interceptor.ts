@@ -1,6 +1,5 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { mergeMap, type Observable } from 'rxjs';
 import { CacheEvict } from './cache.decorators.js';
 import { CacheService } from './cache.service.js';
@@ -17,7 +16,7 @@ export class CacheEvictInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const options = this.reflector.getAllAndOverride(CacheEvict, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<{ params?: unknown; query?: unknown; body?: unknown }>();
     return next.handle().pipe(
       mergeMap(async (result: unknown) => {
         await this.cache.evict(options, {

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
 import { principalOf } from '../http/index.js';
 import type { KeyPart } from '../redis/index.js';
 import type { CacheableContext, CacheableOptions } from './cache.decorators.js';
 import { CacheKeys } from './cache.keys.js';
+
+/** What the cache key is made of, on Express's request or Fastify's alike. */
+export interface CacheRequest {
+  headers: Record<string, string | string[] | undefined>;
+  params?: unknown;
+  query?: unknown;
+}
 
 /** Stable JSON: object keys sorted, so `?a=1&b=2` and `?b=2&a=1` share an entry. */
 export function canonicalJson(value: unknown): string {
@@ -22,7 +28,7 @@ export function canonicalJson(value: unknown): string {
  * principal's `sub` (hashed by KeyBuilder when it is not plain) with a bearer token alone, else a digest of every credential the
  * request carries (another Authorization scheme, cookies), so no credential-bearing request shares.
  */
-export function cacheScope(req: Request, isPublic: boolean): KeyPart[] {
+export function cacheScope(req: CacheRequest, isPublic: boolean): KeyPart[] {
   if (isPublic) return ['pub'];
   const auth = req.headers.authorization;
   const cookie = req.headers.cookie;
@@ -38,7 +44,7 @@ export function cacheScope(req: Request, isPublic: boolean): KeyPart[] {
 /** The namespace and key of a cached HTTP response. */
 export function httpCacheKey(
   options: CacheableOptions,
-  target: { className: string; handler: string; req: Request },
+  target: { className: string; handler: string; req: CacheRequest },
 ): { namespace: string; key: KeyPart[]; ctx: CacheableContext } {
   const { req } = target;
   const ctx: CacheableContext = {

@@ -6,14 +6,17 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, type Observable } from 'rxjs';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
+import { getHeader, setHeader } from '../http/adapter.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
 import { Cacheable } from './cache.decorators.js';
 import { httpCacheKey } from './cache.http-key.js';
 import { safeJsonParse } from './cache.safe-json.js';
 import { CacheService } from './cache.service.js';
+
+/** The request as this interceptor reads it (Express's or Fastify's; `app` is Express's only). */
+type HttpRequest = Parameters<typeof httpCacheKey>[1]['req'] & { method: string; app?: { get(name: string): unknown } };
 
 /**
  * Serves @Cacheable GET handlers from the cache and says how in `X-Cache`. The handler (and its pipes)
@@ -40,10 +43,10 @@ export class CacheInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const options = this.reflector.getAllAndOverride(Cacheable, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const req = context.switchToHttp().getRequest<HttpRequest>();
+    const res = context.switchToHttp().getResponse<object>();
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('X-Cache', 'BYPASS');
+      setHeader(res, 'X-Cache', 'BYPASS');
       return next.handle();
     }
     const { namespace, key, ctx } = httpCacheKey(options, {
@@ -57,23 +60,25 @@ export class CacheInterceptor implements NestInterceptor {
     this.sendsText ??= this.textIsInvisible(req);
     return from(this.cache.fetch(key, loader, entry, this.sendsText ? 'text' : 'value')).pipe(
       map((result) => {
-        res.setHeader('X-Cache', result.status);
+        setHeader(res, 'X-Cache', result.status);
         if (result.text === undefined) return result.value;
         // A route's own Content-Type (@Header) decides how Express sends a string: answer the value then.
-        if (res.getHeader('Content-Type') !== undefined) return safeJsonParse(result.text);
-        // A string body keeps this Content-Type through Nest's reply and Express' send.
-        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        if (getHeader(res, 'Content-Type') !== undefined) return safeJsonParse(result.text);
+        // A string body keeps this Content-Type through Nest's reply and Express' or Fastify's send.
+        setHeader(res, 'Content-Type', 'application/json; charset=utf-8');
         return result.text;
       }),
     );
   }
 
-  private textIsInvisible(req: Request): boolean {
+  private textIsInvisible(req: HttpRequest): boolean {
     if (!this.config || this.config.getGlobalRequestInterceptors().length > 0) return false;
     const globals = this.config.getGlobalInterceptors();
     const index = globals.indexOf(this);
     if (index < 0 || !globals.slice(0, index).every(isBodyNeutral)) return false;
     const app = req.app;
+    // Fastify (no `app` on its request) serialises a value without a route schema with JSON.stringify.
+    if (app === undefined) return true;
     return (
       app.get('json spaces') === undefined &&
       app.get('json replacer') === undefined &&

@@ -2,10 +2,10 @@ import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Response } from 'express';
 import { ReadinessService } from './health.readiness.js';
 import { HealthRegistry } from './health.registry.js';
 import { Public } from '../auth/auth.decorators.js';
+import { setHeader, setStatus, type AnyResponse } from '../http/adapter.js';
 
 /**
  * Liveness and readiness probes (Kubernetes, load balancers). Public and never rate limited: readiness
@@ -24,9 +24,9 @@ export class HealthController {
   @Get('live')
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness: 200 while the process runs, 503 once shutdown has begun' })
-  live(@Res({ passthrough: true }) res: Response): { status: string } {
+  live(@Res({ passthrough: true }) res: AnyResponse): { status: string } {
     if (this.registry.shuttingDown) {
-      res.status(503);
+      setStatus(res, 503);
       return { status: 'shutting-down' };
     }
     return { status: 'ok' };
@@ -39,10 +39,10 @@ export class HealthController {
       'Readiness: Redis, database and registered checks; 503 when any is down or shutdown has begun. ' +
       'Computed at most once per second per instance; probes in between get the last result.',
   })
-  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
-    res.setHeader('Cache-Control', 'no-store');
+  async ready(@Res({ passthrough: true }) res: AnyResponse): Promise<HealthCheckResult> {
+    setHeader(res, 'Cache-Control', 'no-store');
     const { ok, result } = await this.readiness.check();
-    if (!ok) res.status(503);
+    if (!ok) setStatus(res, 503);
     return result;
   }
 }

@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, type INestApplication, Injectable } from '@nestjs/common';
 import type {
   ExpressAdapter,
   NestExpressApplication,
@@ -6,6 +6,7 @@ import type {
 } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
+import { applyFastifyInputBoundary } from './input-boundary.fastify.js';
 import { ProblemException } from './problem.js';
 
 /** Deepest JSON nesting a request body may have: class-transformer recurses once per level. */
@@ -14,7 +15,7 @@ export const MAX_JSON_DEPTH = 32;
 /** Request headers the app reads; the transport already refuses NUL in headers, this is the backstop. */
 const READ_HEADERS = ['idempotency-key', 'x-request-id', 'x-test-hook', 'authorization'] as const;
 
-const BAD_STRING = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+export const BAD_STRING = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
 /** True for a string that PostgreSQL, `encodeURI` or a Redis key must not receive. */
 export function isBadString(s: string): boolean {
@@ -31,7 +32,7 @@ export function inputProblem(field: string, message: string): ProblemException {
 }
 
 /** The path of the first bad string (key or value) in a parsed value, depth already bounded. */
-function findBadString(value: unknown, path: string): string | undefined {
+export function findBadString(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return isBadString(value) ? path : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   if (Array.isArray(value)) {
@@ -110,28 +111,35 @@ export function scanJson(buf: Uint8Array & { indexOf(v: number, from: number): n
   return suspicious;
 }
 
-/** body-parser `verify` hook of the JSON parser: depth limit and string check before parsing. */
-function verifyJson(maxDepth: number) {
-  return (_req: IncomingMessage, _res: unknown, buf: Buffer, encoding: string): void => {
-    // The byte scan assumes UTF-8, which RFC 8259 requires between systems anyway.
-    if (encoding !== 'utf-8')
-      throw new ProblemException(415, 'unsupported-media-type', 'Unsupported Media Type', {
-        detail: 'JSON bodies must be UTF-8',
-      });
-    if (!scanJson(buf, maxDepth)) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(buf.toString('utf8'));
-    } catch {
-      return; // the parser answers the syntax error
-    }
-    const bad = findBadString(parsed, 'body');
-    if (bad) throw inputProblem(bad, BAD_STRING);
-  };
+/**
+ * The check of a raw JSON body, before parsing (either adapter's parser): depth limit and string check.
+ * @param encoding the charset of the Content-Type (`utf-8` when none is given)
+ */
+export function checkJsonBody(buf: Buffer, encoding: string, maxDepth: number): void {
+  // The byte scan assumes UTF-8, which RFC 8259 requires between systems anyway.
+  if (encoding !== 'utf-8')
+    throw new ProblemException(415, 'unsupported-media-type', 'Unsupported Media Type', {
+      detail: 'JSON bodies must be UTF-8',
+    });
+  if (!scanJson(buf, maxDepth)) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch {
+    return; // the parser answers the syntax error
+  }
+  const bad = findBadString(parsed, 'body');
+  if (bad) throw inputProblem(bad, BAD_STRING);
 }
 
-/** body-parser `verify` hook of the urlencoded parser: `%00` is the only way in for NUL. */
-function verifyUrlencoded(_req: IncomingMessage, _res: unknown, buf: Buffer): void {
+/** body-parser `verify` hook of the JSON parser: depth limit and string check before parsing. */
+function verifyJson(maxDepth: number) {
+  return (_req: IncomingMessage, _res: unknown, buf: Buffer, encoding: string): void =>
+    checkJsonBody(buf, encoding, maxDepth);
+}
+
+/** The check of a raw urlencoded body (the `verify` hook on Express): `%00` is the only way in for NUL. */
+export function checkUrlencodedBody(buf: Buffer): void {
   if (buf.indexOf('%00') === -1 && buf.indexOf(0) === -1) return;
   for (const [key, value] of new URLSearchParams(buf.toString('latin1'))) {
     if (isBadString(key)) throw inputProblem('body.<key>', BAD_STRING);
@@ -139,19 +147,35 @@ function verifyUrlencoded(_req: IncomingMessage, _res: unknown, buf: Buffer): vo
   }
 }
 
-/** Pre-routing middleware: the query string and the headers the app reads. */
-function boundaryMiddleware(req: Request, _res: Response, next: NextFunction): void {
+function verifyUrlencoded(_req: IncomingMessage, _res: unknown, buf: Buffer): void {
+  checkUrlencodedBody(buf);
+}
+
+/**
+ * The pre-routing check of the query string and of the headers the app reads, on either adapter (both
+ * give `url`, the parsed `query` and `headers`): the problem to answer, or undefined.
+ */
+export function checkQueryAndHeaders(req: {
+  url: string;
+  query: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}): ProblemException | undefined {
   // Only a percent-escape can put NUL or a replacement of bad bytes into a decoded query value.
   const q = req.url.indexOf('?');
   if (q !== -1 && req.url.indexOf('%', q) !== -1) {
     const bad = findBadString(req.query, 'query');
-    if (bad) return next(inputProblem(bad, BAD_STRING));
+    if (bad) return inputProblem(bad, BAD_STRING);
   }
   for (const name of READ_HEADERS) {
     const v = req.headers[name];
-    if (typeof v === 'string' && isBadString(v)) return next(inputProblem(`headers.${name}`, BAD_STRING));
+    if (typeof v === 'string' && isBadString(v)) return inputProblem(`headers.${name}`, BAD_STRING);
   }
-  next();
+  return undefined;
+}
+
+/** Pre-routing middleware (Express): the query string and the headers the app reads. */
+function boundaryMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  next(checkQueryAndHeaders(req));
 }
 
 /**
@@ -176,14 +200,20 @@ export class ParamsBoundaryGuard implements CanActivate {
 /**
  * The one input boundary of every route, present and future: body parsers with a depth limit and a
  * string check in their `verify` hook, the query and read headers before routing, the route
- * parameters in a global guard. Every failure is a 400 problem+json naming the field.
+ * parameters in a global guard. Every failure is a 400 problem+json naming the field. On Fastify the
+ * same checks run in its content-type parsers and an `onRequest` hook (input-boundary.fastify.ts).
  * @example applyInputBoundary(app, { bodyLimitKb: 100 });
  */
 export function applyInputBoundary(
-  app: NestExpressApplication,
+  app: INestApplication,
   opts: { bodyLimitKb: number; maxDepth?: number },
 ): void {
   const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
+  if (app.getHttpAdapter().getType() === 'fastify') {
+    applyFastifyInputBoundary(app, { bodyLimitKb: opts.bodyLimitKb, maxDepth });
+    app.useGlobalGuards(new ParamsBoundaryGuard());
+    return;
+  }
   app.use(boundaryMiddleware);
   // Through the adapter with rawBody false: Nest reserves `verify` for `{ rawBody: true }` and would
   // otherwise replace the boundary's hook with its own, silently.

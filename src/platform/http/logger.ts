@@ -4,6 +4,12 @@ import type { Params } from 'nestjs-pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The id of a request: the client's `X-Request-Id` when it is well-formed, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * nestjs-pino settings: JSON lines, one per request with id, latency and status. A client's
  * `X-Request-Id` is kept when it is well-formed (else replaced) and echoed on the response.
@@ -12,9 +18,9 @@ export function loggerParams(level: string): Params {
   return {
     pinoHttp: {
       level,
+      // On Fastify the request already has its id (Fastify's genReqId, the same rule): this is not called.
       genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        const id = requestIdOf(req);
         res.setHeader('X-Request-Id', id);
         return id;
       },

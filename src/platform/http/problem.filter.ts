@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { rawRequest, rawResponse, setHeader } from './adapter.js';
 import { ProblemException, statusTitle, statusType, type ProblemDetails } from './problem.js';
 
 interface BodyParserError {
@@ -87,6 +87,13 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
   };
 }
 
+/** What the filter needs of Express's `res` and Fastify's `reply` alike. */
+interface ProblemResponse {
+  status(code: number): ProblemResponse;
+  type(contentType: string): ProblemResponse;
+  send(body: string): unknown;
+}
+
 /** Answers every error as `application/problem+json` (RFC 9457) with the request id as `instance`. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -94,20 +101,23 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request & { id?: unknown }>();
+    // Express's res or Fastify's reply: both answer status(), type() and send().
+    const res = ctx.getResponse<ProblemResponse>();
+    // The request id is pino-http's, on Node's request under either adapter.
+    const id = (rawRequest(ctx.getRequest<object>()) as { id?: unknown }).id;
     const { problem, headers } = toProblem(exception);
     if (problem.status >= 500 && !(exception instanceof HttpException)) {
-      this.logger.error({ err: exception, reqId: req.id }, 'unhandled error');
+      this.logger.error({ err: exception, reqId: id }, 'unhandled error');
     }
-    if (res.headersSent) {
-      res.end();
+    const raw = rawResponse(res);
+    if (raw.headersSent) {
+      raw.end();
       return;
     }
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(headers)) setHeader(res, name, value);
     res
       .status(problem.status)
       .type('application/problem+json')
-      .send(JSON.stringify(req.id ? { ...problem, instance: `urn:request:${String(req.id)}` } : problem));
+      .send(JSON.stringify(id ? { ...problem, instance: `urn:request:${String(id)}` } : problem));
   }
 }

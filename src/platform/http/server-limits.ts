@@ -31,6 +31,8 @@ export function applyServerLimits(server: Server, limits: ServerLimits): void {
     1_000,
     Math.max(100, Math.floor(limits.headersTimeoutMs / 10)),
   );
+  // Fastify installs a handler of its own (a JSON 400): this one is the only answer on either adapter.
+  server.removeAllListeners('clientError');
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();

@@ -30,6 +30,24 @@ export function holdResponse(
   const chunks: Buffer[] = [];
   const originalWrite = res.write;
   const originalEnd = res.end;
+  const originalWriteHead = res.writeHead;
+
+  // Fastify writes its head with `writeHead(status, headers)` before the body: held too, its status and
+  // headers applied to the response as `setHeader` would, so they are captured and Node writes the same
+  // head once the body is released. (Express sets headers one by one and lets `end` write the head.)
+  res.writeHead = function writeHead(status: number, reason?: unknown, headers?: unknown): ServerResponse {
+    res.statusCode = status;
+    if (typeof reason === 'string') res.statusMessage = reason;
+    else headers = reason;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
+    } else if (headers && typeof headers === 'object') {
+      for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) {
+        if (value !== undefined) res.setHeader(name, value);
+      }
+    }
+    return res;
+  } as ServerResponse['writeHead'];
 
   res.write = function write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     const callback = (typeof encoding === 'function' ? encoding : cb) as Callback | undefined;
@@ -50,6 +68,7 @@ export function holdResponse(
     if (chunk !== undefined && chunk !== null) chunks.push(toBuffer(chunk, encoding));
     res.write = originalWrite;
     res.end = originalEnd;
+    res.writeHead = originalWriteHead;
     const body = Buffer.concat(chunks);
     const captured: CapturedResponse = {
       status: res.statusCode,

@@ -6,11 +6,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { catchError, finalize, of, throwError, type Observable } from 'rxjs';
 import { isRejectedByPipes } from '../compat/nestjs-core.compat.js';
+import { originalUrlOf, rawHeadersOf, rawResponse, setHeader, setStatus } from '../http/adapter.js';
 import { actorOf } from '../http/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { KeyBuilder } from '../redis/key-builder.js';
@@ -23,7 +23,7 @@ import { IDEMPOTENCY_CONTEXT } from './idempotency.context.js';
 import { IdempotencyService } from './idempotency.service.js';
 import type { Claim, StoredResponse } from './idempotency.store.js';
 import { IdempotencyTestHooks, TEST_HOOK_HEADER } from './idempotency.test-hooks.js';
-import type { IdempotencyPolicy, IdempotencyRequestContext } from './idempotency.types.js';
+import type { IdempotencyPolicy, IdempotencyRequestContext, IdempotentRequest } from './idempotency.types.js';
 
 /** Marks a request this interceptor has taken: `@Idempotent()` on both a class and a method names it twice. */
 const SEEN = Symbol('idempotency-seen');
@@ -51,12 +51,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    const req = context.switchToHttp().getRequest<Request & { [SEEN]?: true }>();
+    const req = context.switchToHttp().getRequest<IdempotentRequest & { method: string; [SEEN]?: true }>();
     if (!policy || !METHODS.has(req.method) || req[SEEN]) return next.handle();
     req[SEEN] = true;
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<object>();
 
-    const key = parseIdempotencyKey(req.rawHeaders);
+    const key = parseIdempotencyKey(rawHeadersOf(req));
     if (key === undefined) {
       if (policy.required) throw keyMissing();
       return next.handle();
@@ -71,7 +71,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       owner: randomUUID(), // pooled entropy: a fresh randomBytes call costs ~10 us under load
       fingerprint: fingerprintOf({
         method: req.method,
-        target: canonicalTarget(req.originalUrl),
+        target: canonicalTarget(originalUrlOf(req)),
         principal,
         body: policy.fingerprint ? policy.fingerprint(req) : req.body,
       }),
@@ -94,8 +94,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private execute(
-    req: Request,
-    res: Response,
+    req: IdempotentRequest,
+    res: object,
     next: CallHandler,
     claim: Claim,
     policy: IdempotencyPolicy,
@@ -104,7 +104,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     let failure: unknown;
     let handlerDone = false;
     let ended = false;
-    holdResponse(res, async (captured) => {
+    const raw = rawResponse(res);
+    holdResponse(raw, async (captured) => {
       ended = true;
       try {
         await this.hooks.hold('before-store', req.headers[TEST_HOOK_HEADER]);
@@ -123,7 +124,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // A response that is never sent (client gone during an Observable handler) must not renew forever:
     // once both the handler is over and the connection closed without a response, the lease may lapse.
     let closed = false;
-    res.once('close', () => {
+    raw.once('close', () => {
       closed = !ended;
       if (closed && handlerDone) heartbeat.stop();
     });
@@ -142,16 +143,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
   /**
    * Sends the stored response as it was: status, allowlisted headers, the exact body bytes. A UTF-8 body
    * (JSON, the usual case) goes out as a string, which Express encodes back to the same bytes under the
-   * stored Content-Type, without the cost of a stream; any other body goes out as a stream of its bytes.
+   * stored Content-Type (Fastify sends it as it is), without the cost of a stream; any other body goes
+   * out as a stream of its bytes.
    */
-  private replay(res: Response, stored: StoredResponse): StreamableFile | string | undefined {
-    res.status(stored.status);
+  private replay(res: object, stored: StoredResponse): StreamableFile | string | undefined {
+    setStatus(res, stored.status);
     let typed = false;
     for (const [name, value] of stored.headers) {
-      res.setHeader(name, value);
+      setHeader(res, name, value);
       if (name.toLowerCase() === 'content-type') typed = true;
     }
-    res.setHeader('Idempotent-Replayed', 'true');
+    setHeader(res, 'Idempotent-Replayed', 'true');
     if (stored.body.length === 0) return undefined;
     return typed && isUtf8(stored.body) ? stored.body.toString('utf8') : new StreamableFile(stored.body);
   }

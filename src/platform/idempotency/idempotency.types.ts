@@ -1,8 +1,17 @@
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
 import type { Duration } from '../common/index.js';
 
 export type { Duration } from '../common/index.js';
+
+/** The request a `fingerprint` function sees: Express's or Fastify's, both carry these. */
+export interface IdempotentRequest {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed body, as Express types it
+  body: any;
+  headers: IncomingHttpHeaders;
+  params: unknown;
+  query: unknown;
+}
 
 /** Who shares an idempotency key space: each principal its own (default), or every caller one. */
 export type IdempotencyScope = 'principal' | 'global';
@@ -23,7 +32,7 @@ export interface IdempotentOptions {
    * path and principal are always part of the fingerprint). Its result is hashed as canonical JSON.
    * @example fingerprint: (req) => ({ amount: req.body.amount, currency: req.body.currency })
    */
-  fingerprint?: (req: Request) => unknown;
+  fingerprint?: (req: IdempotentRequest) => unknown;
   /** A duplicate that arrives while the first request runs: `reject` with 409 (default) or `wait` and replay. */
   onConflict?: ConflictPolicy;
   /** Longest wait with `onConflict: 'wait'` before answering 409 (default `5s`). */
@@ -37,7 +46,7 @@ export interface IdempotencyPolicy {
   ttlMs: number;
   required: boolean;
   scope: IdempotencyScope;
-  fingerprint?: (req: Request) => unknown;
+  fingerprint?: (req: IdempotentRequest) => unknown;
   onConflict: ConflictPolicy;
   waitTimeoutMs: number;
   storeClientErrors: boolean;

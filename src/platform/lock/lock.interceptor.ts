@@ -1,10 +1,12 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { defer, lastValueFrom, type Observable } from 'rxjs';
 import { WITH_LOCK, type WithLockMetadata } from './lock.metadata.js';
 import { REQUEST_LOCK } from './lock.params.js';
 import { LockService } from './lock.service.js';
+
+/** What the lock reads of Express's or Fastify's request. */
+type LockRequest = { params?: unknown; query?: unknown; body?: unknown; [REQUEST_LOCK]?: unknown };
 
 /**
  * Behaviour of `@WithLock` on routes: resolves the key from the request (params, query, raw body),
@@ -25,12 +27,12 @@ export class LockInterceptor implements NestInterceptor {
       context.getClass(),
     ]);
     if (!metadata || context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<Request & { [REQUEST_LOCK]?: unknown }>();
+    const req = context.switchToHttp().getRequest<LockRequest>();
     // @WithLock on both the class and the method registers this interceptor twice: lock once.
     if (req[REQUEST_LOCK]) return next.handle();
     return defer(() => {
       const parts = metadata.resolve({
-        params: req.params,
+        params: req.params as Record<string, string>,
         query: req.query as Record<string, unknown>,
         body: req.body as unknown,
       });

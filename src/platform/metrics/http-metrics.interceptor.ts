@@ -1,6 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
+import { rawResponse, routeTemplateOf } from '../http/adapter.js';
 import { BodyNeutral } from '../http/body-neutral.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -24,10 +24,10 @@ export class HttpMetricsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const req = context.switchToHttp().getRequest<{ method: string }>();
+    const res = rawResponse(context.switchToHttp().getResponse<object>());
     const started = process.hrtime.bigint();
-    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    const route = routeTemplateOf(req) ?? 'unmatched';
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.duration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);

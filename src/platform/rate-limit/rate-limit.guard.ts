@@ -9,6 +9,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { KeyBuilder } from '../redis/index.js';
+import { requestPath } from '../http/adapter.js';
 import { ProblemException, serviceUnavailable } from '../http/index.js';
 import { THROTTLER_METADATA } from '../compat/nestjs-throttler.compat.js';
 import { RATE_LIMIT_USE, type RateLimitUse } from './rate-limit.decorator.js';
@@ -90,7 +91,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** `/health/*` and `/metrics` are never limited, whatever their controllers declare. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const path = (context.switchToHttp().getRequest<Req>().path ?? '').replace(/\/+$/, '');
+    const path = requestPath(context.switchToHttp().getRequest<Req>()).replace(/\/+$/, '');
     return this.skipPaths.some((p) => path === p || path.startsWith(p + '/'));
   }
 

@@ -1,6 +1,5 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { ExecutionContextHost } from '../compat/nestjs-core.compat.js';
 import { KeyBuilder } from '../redis/index.js';
 import { RateLimitExplorer } from './rate-limit.explorer.js';
@@ -9,6 +8,7 @@ import { RateLimiter } from './rate-limit.service.js';
 import { defaultTracker } from './rate-limit.tracker.js';
 import type { PolicyCheck } from './rate-limit.types.js';
 import { Public } from '../auth/auth.decorators.js';
+import { setHeader, type AnyRequest, type AnyResponse } from '../http/adapter.js';
 
 /** One policy on one route, as seen by the caller. */
 export interface RateLimitStatusEntry {
@@ -46,10 +46,10 @@ export class RateLimitStatusController {
     description: '{ tracker, source, policies: [{ policy, route, limit, window, cost, remaining, reset }] }',
   })
   async status(
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: AnyRequest,
+    @Res({ passthrough: true }) res: AnyResponse,
   ): Promise<{ tracker: 'principal' | 'ip'; source: string; policies: RateLimitStatusEntry[] }> {
-    res.setHeader('Cache-Control', 'no-store');
+    setHeader(res, 'Cache-Control', 'no-store');
     const tracker = defaultTracker(req as unknown as Record<string, unknown>);
     const tag = this.keys.tagged('rl', [tracker]) + ':';
     const checks: PolicyCheck[] = [];

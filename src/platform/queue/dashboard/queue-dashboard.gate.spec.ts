@@ -1,5 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request } from 'express';
+import type { ServerResponse } from 'node:http';
 import {
   cookieValue,
   dashboardGate,
@@ -16,18 +17,14 @@ function run(token: string | undefined, req: Partial<Request>) {
   const headers: Record<string, string> = {};
   let status: number | 'next' = 'next';
   const res = {
-    setHeader: (k: string, v: string) => (headers[k.toLowerCase()] = v),
-    status(code: number) {
+    setHeader: (k: string, v: string) => (headers[k.toLowerCase()] = String(v)),
+    set statusCode(code: number) {
       status = code;
+    },
+    end() {
       return this;
     },
-    type() {
-      return this;
-    },
-    send() {
-      return this;
-    },
-  } as unknown as Response;
+  } as unknown as ServerResponse;
   const next = jest.fn() as unknown as NextFunction;
   dashboardGate(token, '/admin/queues')(
     {

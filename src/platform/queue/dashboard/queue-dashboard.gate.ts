@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isAdminRequest } from '../../http/admin-token.js';
 
@@ -42,31 +42,45 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
+/**
+ * Node's request as the gate sees it: Express's `req` (with `protocol`, `secure` and `originalUrl`,
+ * which honour TRUST_PROXY), or on Fastify the raw request Nest middleware gets, where they may be
+ * missing and the socket says whether the connection is TLS.
+ */
+type GateRequest = IncomingMessage & { protocol?: string; secure?: boolean; originalUrl?: string };
+
+function isSecure(req: GateRequest): boolean {
+  return req.secure ?? (req.socket as { encrypted?: boolean }).encrypted === true;
+}
+
 /** A state-changing request sent by another site (the browser attaches cookies and Basic credentials). */
-function crossSite(req: Request): boolean {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return false;
+function crossSite(req: GateRequest): boolean {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '')) return false;
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
   const origin = req.headers.origin;
-  return origin !== undefined && origin !== `${req.protocol}://${req.headers.host}`;
+  const protocol = req.protocol ?? (isSecure(req) ? 'https' : 'http');
+  return origin !== undefined && origin !== `${protocol}://${req.headers.host}`;
 }
 
 function problem(
-  res: Response,
+  res: ServerResponse,
   status: number,
   title: string,
   detail: string,
   headers: Record<string, string> = {},
 ) {
+  // Node's own API: the same response object on Express and under Fastify's middleware.
+  const body = JSON.stringify({ type: title.toLowerCase().replace(/\s+/g, '-'), title, status, detail });
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: title.toLowerCase().replace(/\s+/g, '-'), title, status, detail }));
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /**
- * Express middleware in front of bull-board. Without ADMIN_TOKEN the dashboard does not exist (404).
+ * Middleware in front of bull-board (Express, or Fastify's middleware layer: Node's request and response). Without ADMIN_TOKEN the dashboard does not exist (404).
  * Otherwise a request needs `Authorization: Bearer <token>`, `Basic` with the token as password (a
  * browser's own login prompt, re-sent by the browser on the dashboard's API calls), or the session cookie.
  * The dashboard's API calls send no Authorization header of their own, so a page load authorised by a
@@ -74,8 +88,9 @@ function problem(
  * calls from another site are refused (403), since cookies and Basic credentials ride along on them.
  */
 export function dashboardGate(adminToken: string | undefined, basePath: string) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!adminToken) return problem(res, 404, 'Not Found', `Cannot ${req.method} ${req.originalUrl}`);
+  return (req: GateRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
+    if (!adminToken)
+      return problem(res, 404, 'Not Found', `Cannot ${req.method} ${req.originalUrl ?? req.url}`);
     const now = Math.floor(Date.now() / 1000);
     const auth = req.headers.authorization;
     const bearer = isAdminRequest(auth, adminToken);
@@ -91,7 +106,7 @@ export function dashboardGate(adminToken: string | undefined, basePath: string) 
       return problem(res, 403, 'Forbidden', 'state-changing dashboard requests must come from the dashboard');
     }
     if (!cookie) {
-      const secure = req.secure ? '; Secure' : '';
+      const secure = isSecure(req) ? '; Secure' : '';
       res.setHeader(
         'Set-Cookie',
         `${DASHBOARD_COOKIE}=${sessionValue(adminToken, now + SESSION_SECONDS)}; Path=${basePath}; ` +

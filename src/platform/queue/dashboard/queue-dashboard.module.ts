@@ -41,9 +41,13 @@ export class QueueDashboardLoader implements OnApplicationBootstrap {
   imports: [
     BullBoardModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
+      useFactory: async (config: ConfigService) => ({
         route: DASHBOARD_ROUTE,
-        adapter: ExpressAdapter,
+        // The board mounts on the app's own HTTP adapter (HTTP_ADAPTER, checked at boot).
+        adapter:
+          config.get<string>('http.adapter') === 'fastify'
+            ? (await import('@bull-board/fastify')).FastifyAdapter
+            : ExpressAdapter,
         middleware: dashboardGate(config.get<string>('http.adminToken'), DASHBOARD_ROUTE),
         boardOptions: { uiConfig: { boardTitle: 'Queues' } },
       }),

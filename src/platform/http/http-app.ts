@@ -1,0 +1,73 @@
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { IEntryNestModule } from '@nestjs/core/nest-factory.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpAdapterName } from './adapter.js';
+import { requestIdOf } from './logger.js';
+import { statusTitle, statusType } from './problem.js';
+
+/** What the choice of adapter needs from the HTTP settings (see `httpConfig`). */
+export interface HttpAppSettings {
+  adapter: HttpAdapterName;
+  /** Proxy hops whose `X-Forwarded-For` is believed (`TRUST_PROXY`): the same rule on both adapters. */
+  trustProxy: number;
+  bodyLimitKb: number;
+}
+
+/**
+ * Creates the Nest application on the chosen HTTP adapter with what differs between them set once here:
+ * Express without `X-Powered-By` and with `trust proxy` hops; Fastify with the same rule (both use
+ * proxy-addr: hop `i` is trusted when `i < TRUST_PROXY`, so `req.ip` comes out the same), the body limit
+ * and Express's routing rules (a trailing slash and the case of a path do not matter). Body parsers are
+ * the input boundary's (`applyInputBoundary`), on both. Fastify is loaded only when chosen.
+ * @example const app = await createHttpApp(AppModule, httpConfig(), { bufferLogs: true });
+ */
+export async function createHttpApp(
+  module: IEntryNestModule,
+  http: HttpAppSettings,
+  options: NestApplicationOptions = {},
+): Promise<INestApplication> {
+  const opts = { ...options, bodyParser: false };
+  if (http.adapter === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const hops = http.trustProxy;
+    const adapter = new FastifyAdapter({
+      // Not the number itself: Fastify 5 trusts no hop for a number (it cannot check the peer), while
+      // Express trusts `hops` of them. Express's own rule, as a function, gives the same `req.ip`.
+      trustProxy: hops > 0 ? (_address: string, hop: number) => hop < hops : false,
+      bodyLimit: http.bodyLimitKb * 1024,
+      routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+      // The request id the access log, problem documents and `X-Request-Id` carry, as on Express (where
+      // pino-http makes it): Fastify hands it to pino-http through the raw request.
+      genReqId: requestIdOf,
+      // Fastify's router refuses a malformed URL (400) or an over-long parameter (414) before any hook
+      // or error handler of the app: answered here in the same problem+json as every other error.
+      frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+        const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+        const problem = {
+          type: statusType(status),
+          title: statusTitle(status),
+          status,
+          detail: error.message,
+          instance: `urn:request:${request.id}`,
+        };
+        reply
+          .code(status)
+          .header('X-Request-Id', request.id)
+          .type('application/problem+json; charset=utf-8')
+          .send(JSON.stringify(problem));
+      },
+    });
+    const app = await NestFactory.create(module, adapter, opts);
+    adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+      reply.raw.setHeader('X-Request-Id', request.id);
+      done();
+    });
+    return app;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(module, opts);
+  app.disable('x-powered-by');
+  app.set('trust proxy', http.trustProxy);
+  return app;
+}
