@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';
+import { SseClient } from '../datastructs/sse-client.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
 
@@ -104,6 +105,32 @@ describeEachAdapter('connection abuse: slow clients, event streams, status polli
       close,
     };
   }
+
+  it('streams events over SSE with the route headers, and ends the stream when the client leaves', async () => {
+    const sse = await SseClient.open(`${app.url}/events?types=flag.changed`, {
+      authorization: authHeader('sse-spec'),
+    });
+    expect(sse.status).toBe(200);
+    const put = await fetch(`${app.url}/flags/http-spec-sse`, {
+      method: 'PUT',
+      headers: { authorization: authHeader('ops', { roles: ['admin'] }), 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true, rolloutPercent: 100 }),
+    });
+    expect(put.status).toBe(200);
+    const { version } = (await put.json()) as { version: number };
+    await sse.next('flag.changed', (d) => d.version === version, 5_000);
+    sse.close();
+    const leave = new AbortController();
+    const head = await fetch(`${app.url}/events`, {
+      headers: { authorization: authHeader('sse-spec') },
+      signal: leave.signal,
+    });
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(head.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(head.headers.get('cache-control')).toBe('no-cache, no-transform');
+    expect(head.headers.get('ratelimit-policy')).toMatch(/default/); // set by the guard before the stream
+    leave.abort();
+  });
 
   it('caps GET /events streams per client and per instance with 429 problem+json', async () => {
     const alice = [await openStream('alice'), await openStream('alice')];

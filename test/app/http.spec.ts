@@ -12,7 +12,14 @@ describeEachAdapter('HTTP basics', (adapter) => {
     redis = await startRedis();
     app = await startApp({
       adapter,
-      env: { ...redis.env, DATABASE_URL: await createTestDatabase(), BODY_LIMIT_KB: '1' },
+      env: {
+        ...redis.env,
+        DATABASE_URL: await createTestDatabase(),
+        BODY_LIMIT_KB: '1',
+        // One proxy hop is believed: the client IP is the last X-Forwarded-For entry (see the test below).
+        TRUST_PROXY: '1',
+        RATE_LIMIT_DEFAULT: '3/60s',
+      },
     });
   });
 
@@ -68,6 +75,21 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.paths['/health/ready']).toBeDefined();
     expect((await fetch(`${app.url}/docs`)).status).toBe(200);
+  });
+
+  it('takes the client IP from TRUST_PROXY hops: the rate limiter counts per forwarded client', async () => {
+    const status = (forwardedFor: string) =>
+      fetch(`${app.url}/rate-limit/status`, { headers: { 'X-Forwarded-For': forwardedFor } }).then(
+        (r) => r.status,
+      );
+    // 3 per 60 s per client IP. With one trusted hop, "203.0.113.7, 198.51.100.1" is client 198.51.100.1
+    // (the proxy's own claim about the hop before it is not believed).
+    expect(await status('198.51.100.1')).toBe(200);
+    expect(await status('198.51.100.1')).toBe(200);
+    expect(await status('203.0.113.7, 198.51.100.1')).toBe(200);
+    expect(await status('198.51.100.1')).toBe(429);
+    expect(await status('198.51.100.2')).toBe(200);
+    expect(await status('198.51.100.1, 198.51.100.2')).toBe(200);
   });
 
   it('serves Prometheus metrics with the HTTP duration histogram', async () => {

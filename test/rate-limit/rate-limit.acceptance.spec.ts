@@ -8,7 +8,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { startApps, type AppHandle } from '../support/app-process.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { authHeader } from '../support/auth.js';
-import { describeEachTopology } from '../support/topologies.js';
+import { describeEachTopologyAndAdapter } from '../support/adapters.js';
 import { waitUntil } from '../support/wait.js';
 import {
   burst,
@@ -60,9 +60,9 @@ function expectQuotaExceeded(r: Reply, policies: string[]) {
   return { body, retryAfter, state };
 }
 
-describeEachTopology(
+describeEachTopologyAndAdapter(
   'rate limit acceptance, 3 app processes',
-  (redis, topology) => {
+  (redis, topology, adapter) => {
     let apps: AppHandle[] = [];
     let client: Redis | Cluster;
     const prefix = `rl${randomBytes(4).toString('hex')}`;
@@ -78,6 +78,7 @@ describeEachTopology(
     beforeAll(async () => {
       client = redis().client();
       apps = await startApps(3, {
+        adapter,
         env: {
           ...redis().env,
           DATABASE_URL: await createTestDatabase(),
