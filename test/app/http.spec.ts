@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
+import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
 
@@ -90,6 +91,23 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(await status('198.51.100.1')).toBe(429);
     expect(await status('198.51.100.2')).toBe(200);
     expect(await status('198.51.100.1, 198.51.100.2')).toBe(200);
+  });
+
+  it('opens, reads and deletes an upload session (201 with Location, 200, 204)', async () => {
+    const headers = { authorization: authHeader('http-spec'), 'content-type': 'application/json' };
+    const created = await fetch(`${app.url}/uploads/sessions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ fileName: 'a.txt', size: 3, contentType: 'text/plain' }),
+    });
+    expect(created.status).toBe(201);
+    const { sessionId } = (await created.json()) as { sessionId: string };
+    expect(created.headers.get('location')).toBe(`/uploads/sessions/${sessionId}`);
+    const read = await fetch(`${app.url}${created.headers.get('location')}`, { headers });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ sessionId, fileName: 'a.txt', size: 3 });
+    const gone = await fetch(`${app.url}/uploads/sessions/${sessionId}`, { method: 'DELETE', headers });
+    expect(gone.status).toBe(204);
   });
 
   it('serves Prometheus metrics with the HTTP duration histogram', async () => {

@@ -11,7 +11,7 @@ import {
 } from '../../src/platform/idempotency/index.js';
 import { KeyBuilder } from '../../src/platform/redis/index.js';
 import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
-import { describeEachTopology } from '../support/topologies.js';
+import { describeEachTopologyAndAdapter } from '../support/adapters.js';
 import { waitUntil } from '../support/wait.js';
 import { calls, gates, redisOptions, startTestApp, type TestApp } from './test-app.js';
 
@@ -55,9 +55,9 @@ function countCommands(client: Redis | Cluster): { names: string[]; reset(): voi
   return { names, reset: () => names.splice(0) };
 }
 
-describeEachTopology(
+describeEachTopologyAndAdapter(
   '@Idempotent',
-  (redis, topology) => {
+  (redis, topology, adapter) => {
     let t: TestApp;
     let prefix: string;
     let sent: { names: string[]; reset(): void };
@@ -67,7 +67,7 @@ describeEachTopology(
 
     beforeAll(async () => {
       prefix = `t${randomBytes(4).toString('hex')}`;
-      t = await startTestApp(redisOptions(redis().env, prefix), { leaseMs: LEASE_MS });
+      t = await startTestApp(redisOptions(redis().env, prefix), { leaseMs: LEASE_MS }, adapter);
       sent = countCommands(t.connection.client);
       probe = redis().client();
       // Lets a test await "the duplicate has seen the running claim" instead of sleeping.

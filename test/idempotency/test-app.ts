@@ -16,7 +16,8 @@ import {
 import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import type { Response } from 'express';
+import { setHeader, type AnyResponse } from '../../src/platform/http/adapter.js';
+import { createTestApp, type Adapter } from '../support/adapters.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -93,11 +94,11 @@ export const gates = new Gates();
 class TestController {
   @Post('orders')
   @Idempotent()
-  async create(@Body() dto: OrderDto, @Res({ passthrough: true }) res: Response) {
+  async create(@Body() dto: OrderDto, @Res({ passthrough: true }) res: AnyResponse) {
     await gates.pass(dto.note);
     const id = randomUUID();
-    res.location(`/t/orders/${id}`);
-    res.setHeader('X-Not-Replayed', 'per-request');
+    setHeader(res, 'Location', `/t/orders/${id}`);
+    setHeader(res, 'X-Not-Replayed', 'per-request');
     return { id, n: dto.n, note: dto.note ?? null, run: count('orders', dto) };
   }
 
@@ -201,6 +202,7 @@ export interface TestApp {
 export async function startTestApp(
   redis: RedisModuleOptions,
   idempotency: IdempotencyModuleOptions = {},
+  adapter: Adapter = 'express',
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -213,8 +215,9 @@ export async function startTestApp(
     controllers: [TestController, ClassLevelController],
     providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
-  app.useGlobalPipes(createValidationPipe());
+  const app = await createTestApp(moduleRef, adapter, { logger: ['error'] }, (a) =>
+    a.useGlobalPipes(createValidationPipe()),
+  );
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

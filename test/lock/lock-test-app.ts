@@ -10,6 +10,7 @@ import { ProblemFilter } from '../../src/platform/http/problem.filter.js';
 import { createValidationPipe } from '../../src/platform/http/validation.js';
 import { LockModule, type LockModuleOptions } from '../../src/platform/lock/index.js';
 import { RedisModule, type RedisClient } from '../../src/platform/redis/index.js';
+import { createTestApp, type Adapter } from '../support/adapters.js';
 
 /** A random key prefix: specs never see each other's keys. */
 export const randomPrefix = (): string => `t${randomBytes(4).toString('hex')}`;
@@ -21,6 +22,8 @@ export interface LockAppOptions extends Pick<ModuleMetadata, 'imports' | 'contro
   lock?: LockModuleOptions;
   /** A PostgreSQL URL: DatabaseModule is loaded when given. */
   databaseUrl?: string;
+  /** The HTTP adapter (default Express). */
+  adapter?: Adapter;
 }
 
 /** Boots an in-process app (problem+json filter and the global validation pipe, as in main.ts). */
@@ -36,17 +39,18 @@ export async function createLockApp(o: LockAppOptions): Promise<INestApplication
     controllers: o.controllers ?? [],
     providers: [{ provide: APP_FILTER, useClass: ProblemFilter }, ...(o.providers ?? [])],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
   Logger.overrideLogger(['error']);
-  app.useGlobalPipes(createValidationPipe());
+  let created: INestApplication | undefined;
   try {
-    await app.init();
+    return await createTestApp(moduleRef, o.adapter ?? 'express', { logger: ['error'] }, (app) => {
+      created = app;
+      app.useGlobalPipes(createValidationPipe());
+    });
   } catch (err) {
     // A boot refused at module init (a bad @WithLock template) must not leave its Redis connections open.
-    await app.close().catch(() => undefined);
+    await created?.close().catch(() => undefined);
     throw err;
   }
-  return app;
 }
 
 /**

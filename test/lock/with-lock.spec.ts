@@ -14,7 +14,8 @@ import {
   WithLock,
   type HeldLock,
 } from '../../src/platform/lock/index.js';
-import { describeEachTopology, type TopologyHandle } from '../support/topologies.js';
+import { describeEachTopologyAndAdapter } from '../support/adapters.js';
+import type { TopologyHandle } from '../support/topologies.js';
 import { waitUntil } from '../support/wait.js';
 import { createLockApp, randomPrefix } from './lock-test-app.js';
 
@@ -105,9 +106,9 @@ class FleetController {
   }
 }
 
-describeEachTopology(
+describeEachTopologyAndAdapter(
   '@WithLock',
-  (topology: () => TopologyHandle) => {
+  (topology: () => TopologyHandle, _name, adapter) => {
     let app: INestApplication;
     let prefix: string;
     let redis: ReturnType<TopologyHandle['client']>;
@@ -115,12 +116,15 @@ describeEachTopology(
     const http = () => request(app.getHttpServer());
 
     beforeAll(async () => {
+      // The handlers' counters are per module: each adapter's block starts from zero.
+      for (const k of Object.keys(calls) as (keyof typeof calls)[]) calls[k] = 0;
       prefix = randomPrefix();
       app = await createLockApp({
         env: topology().env,
         keyPrefix: prefix,
         controllers: [CarsController, FleetController],
         providers: [BookingDesk],
+        adapter,
       });
       redis = topology().client();
     });
