@@ -8,7 +8,7 @@ import { KeyBuilder } from '../../src/platform/redis/index.js';
 import { startApps, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
-import { describeEachTopology } from '../support/topologies.js';
+import { describeEachTopologyAndAdapter } from '../support/adapters.js';
 import { waitUntil } from '../support/wait.js';
 
 const LEASE_MS = 1500;
@@ -46,9 +46,9 @@ async function outcomes(apps: AppHandle[]): Promise<Record<string, number>> {
   return sum;
 }
 
-describeEachTopology(
+describeEachTopologyAndAdapter(
   'Payments with @Idempotent over 3 processes',
-  (redis) => {
+  (redis, _topology, adapter) => {
     let apps: AppHandle[];
     let db: pg.Client;
     let probe: Redis | Cluster;
@@ -64,6 +64,7 @@ describeEachTopology(
     beforeAll(async () => {
       const databaseUrl = await createTestDatabase();
       apps = await startApps(3, {
+        adapter,
         env: {
           ...redis().env,
           REDIS_KEY_PREFIX: prefix,

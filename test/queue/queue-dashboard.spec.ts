@@ -7,21 +7,21 @@ import { join } from 'node:path';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { testTmpDir } from '../support/tmp.js';
 import { createTestDatabase } from '../support/pg-shared.js';
-import { describeEachTopology } from '../support/topologies.js';
+import { describeEachTopologyAndAdapter } from '../support/adapters.js';
 import { ADMIN_TOKEN, appEnv, call, email, newPrefix } from './queue-kit.js';
 
 const QUEUES = ['dead-letter', 'email', 'exports', 'webhooks'];
 
-describeEachTopology(
+describeEachTopologyAndAdapter(
   'Queue dashboard in Chromium',
-  (redis) => {
+  (redis, _topology, adapter) => {
     let app: AppHandle;
     let browser: Browser;
     let dashboard: string;
 
     beforeAll(async () => {
       const [started, launched] = await Promise.all([
-        createTestDatabase().then((db) => startApp({ env: appEnv(redis().env, newPrefix(), db) })),
+        createTestDatabase().then((db) => startApp({ adapter, env: appEnv(redis().env, newPrefix(), db) })),
         chromium.launch({
           executablePath: '/usr/bin/chromium',
           args: [

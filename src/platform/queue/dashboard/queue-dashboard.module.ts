@@ -1,7 +1,14 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardModule, type BullBoardInstance } from '@bull-board/nestjs';
-import { Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { QueueRegistry } from '../queue.registry.js';
 import { DEAD_LETTER_QUEUE } from '../queue.types.js';
@@ -55,4 +62,18 @@ export class QueueDashboardLoader implements OnApplicationBootstrap {
   ],
   providers: [QueueDashboardLoader],
 })
-export class QueueDashboardModule {}
+export class QueueDashboardModule implements NestModule {
+  constructor(private readonly config: ConfigService) {}
+
+  /**
+   * @bull-board/nestjs puts the gate on the dashboard's route. Express middleware matches by prefix, so
+   * there it covers the page, its API and its assets; Fastify's matches the path itself, so the paths
+   * under it get the same gate here.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.config.get<string>('http.adapter') !== 'fastify') return;
+    consumer
+      .apply(dashboardGate(this.config.get<string>('http.adminToken'), DASHBOARD_ROUTE))
+      .forRoutes(`${DASHBOARD_ROUTE}/{*path}`);
+  }
+}
