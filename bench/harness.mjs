@@ -11,6 +11,9 @@ export const root = new URL('..', import.meta.url).pathname;
 /** The HS256 secret of the benched app, random per run: the `authed` scenario signs its token with it. */
 export const BENCH_AUTH_SECRET = randomBytes(48).toString('base64url');
 
+/** The HTTP adapter the bench runs the app on: `HTTP_ADAPTER=fastify npm run bench` (default express). */
+export const benchAdapter = process.env.HTTP_ADAPTER || 'express';
+
 /**
  * Builds the app when needed, starts redis-server and the app, waits for /health/ready.
  * @param {{ nodeArgs?: string[], env?: Record<string, string> }} [options]
@@ -40,6 +43,7 @@ export async function startBench(options = {}) {
       LOG_LEVEL: 'warn',
       AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
       EMAIL_TRANSPORT: 'log', // production would otherwise require SMTP_URL
+      HTTP_ADAPTER: benchAdapter,
       // Production needs a DATABASE_URL; without one the bench uses embedded PGlite in its temp dir.
       ...(process.env.BENCH_DATABASE_URL ? {} : { NODE_ENV: 'test' }),
       ...(options.env ?? {}),

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
-import { cannonOptions, startBench } from './harness.mjs';
+import { benchAdapter, cannonOptions, startBench } from './harness.mjs';
 import { scenarios } from './scenarios.mjs';
 import { queueLatency } from './queue.mjs';
 
@@ -139,6 +139,7 @@ try {
     const mid = byRps[Math.floor(byRps.length / 2)];
     const ratios = list.map((r, i) => r.rps / rounds.get('plain')[i].rps);
     const line = {
+      adapter: benchAdapter,
       ...mid,
       redis_calls_per_request: trips.get(mid.scenario),
       ratio_to_plain: Math.round(median(ratios) * 100) / 100,
@@ -147,8 +148,9 @@ try {
     summary.push(line);
     console.log(JSON.stringify(line));
   }
+  console.log(`\nHTTP adapter: ${benchAdapter}`);
   console.log(
-    '\n| scenario | rps | p50 ms | p99 ms | non2xx | Redis round trips/req | Lua calls/req | commands/req (incl. in scripts) | app CPU us/req | ratio to plain |',
+    '| scenario | rps | p50 ms | p99 ms | non2xx | Redis round trips/req | Lua calls/req | commands/req (incl. in scripts) | app CPU us/req | ratio to plain |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const l of summary) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';

@@ -16,7 +16,10 @@ import { safeJsonParse } from './cache.safe-json.js';
 import { CacheService } from './cache.service.js';
 
 /** The request as this interceptor reads it (Express's or Fastify's; `app` is Express's only). */
-type HttpRequest = Parameters<typeof httpCacheKey>[1]['req'] & { method: string; app?: { get(name: string): unknown } };
+type HttpRequest = Parameters<typeof httpCacheKey>[1]['req'] & {
+  method: string;
+  app?: { get(name: string): unknown };
+};
 
 /**
  * Serves @Cacheable GET handlers from the cache and says how in `X-Cache`. The handler (and its pipes)

@@ -79,7 +79,12 @@ export function applyFastifyInputBoundary(
   const instance = adapter.getInstance() as FastifyInstance;
   const bodyLimit = opts.bodyLimitKb * 1024;
   adapter.useBodyParser('application/json', false, { bodyLimit }, completing(jsonParser(opts.maxDepth)));
-  adapter.useBodyParser('application/x-www-form-urlencoded', false, { bodyLimit }, completing(urlencodedParser));
+  adapter.useBodyParser(
+    'application/x-www-form-urlencoded',
+    false,
+    { bodyLimit },
+    completing(urlencodedParser),
+  );
   // Fastify parses text/plain and refuses unknown types with 415; Express reads neither into `body`.
   instance.removeContentTypeParser('text/plain');
   instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, _body, done) =>

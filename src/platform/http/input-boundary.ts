@@ -1,9 +1,5 @@
 import { type CanActivate, type ExecutionContext, type INestApplication, Injectable } from '@nestjs/common';
-import type {
-  ExpressAdapter,
-  NestExpressApplication,
-  NestExpressBodyParserOptionsFor,
-} from '@nestjs/platform-express';
+import type { ExpressAdapter, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { applyFastifyInputBoundary } from './input-boundary.fastify.js';

@@ -40,7 +40,8 @@ export function holdResponse(
     if (typeof reason === 'string') res.statusMessage = reason;
     else headers = reason;
     if (Array.isArray(headers)) {
-      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
+      for (let i = 0; i + 1 < headers.length; i += 2)
+        res.setHeader(String(headers[i]), headers[i + 1] as string);
     } else if (headers && typeof headers === 'object') {
       for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) {
         if (value !== undefined) res.setHeader(name, value);
