@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { describeEachAdapter } from '../support/adapters.js';
 import { startApp, type AppHandle } from '../support/app-process.js';
-import { authHeader } from '../support/auth.js';
+import { authHeader, TEST_ADMIN_TOKEN } from '../support/auth.js';
 import { createTestDatabase } from '../support/pg-shared.js';
 import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
 
@@ -108,6 +108,29 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(await read.json()).toMatchObject({ sessionId, fileName: 'a.txt', size: 3 });
     const gone = await fetch(`${app.url}/uploads/sessions/${sessionId}`, { method: 'DELETE', headers });
     expect(gone.status).toBe(204);
+  });
+
+  it('gates the queue dashboard (page, API and assets) behind the admin token, and serves it with it', async () => {
+    const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+      fetch(`${app.url}/admin/queues${path}`, { method, headers, redirect: 'manual' });
+    for (const path of ['', '/', '/api/queues', '/static/js/main.js']) {
+      const denied = await get(path);
+      expect([path, denied.status]).toEqual([path, 401]);
+      expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(denied.headers.get('www-authenticate')).toBe('Basic realm="queues", charset="UTF-8"');
+    }
+    const page = await get('', { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toMatch(/^queues_session=/);
+    const api = await get('/api/queues', { cookie });
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name)).toContain(
+      'email',
+    );
+    const crossSite = await get('/api/queues/email/pause', { cookie, origin: 'https://evil.example' }, 'PUT');
+    expect(crossSite.status).toBe(403);
   });
 
   it('serves Prometheus metrics with the HTTP duration histogram', async () => {

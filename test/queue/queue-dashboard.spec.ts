@@ -1,4 +1,4 @@
-// Issue 7: the bull-board dashboard at /admin/queues in headless Chromium (playwright-core, Debian's
+// The bull-board dashboard at /admin/queues in headless Chromium (playwright-core, Debian's
 // chromium): 401 without the token, the queues with it, through the browser's Basic prompt or through the
 // session cookie a bearer-authorised page load sets (the dashboard's own API calls send no header).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
@@ -7,21 +7,21 @@ import { join } from 'node:path';
 import { startApp, type AppHandle } from '../support/app-process.js';
 import { testTmpDir } from '../support/tmp.js';
 import { createTestDatabase } from '../support/pg-shared.js';
-import { describeEachTopologyAndAdapter } from '../support/adapters.js';
+import { describeEachTopology } from '../support/topologies.js';
 import { ADMIN_TOKEN, appEnv, call, email, newPrefix } from './queue-kit.js';
 
 const QUEUES = ['dead-letter', 'email', 'exports', 'webhooks'];
 
-describeEachTopologyAndAdapter(
+describeEachTopology(
   'Queue dashboard in Chromium',
-  (redis, _topology, adapter) => {
+  (redis) => {
     let app: AppHandle;
     let browser: Browser;
     let dashboard: string;
 
     beforeAll(async () => {
       const [started, launched] = await Promise.all([
-        createTestDatabase().then((db) => startApp({ adapter, env: appEnv(redis().env, newPrefix(), db) })),
+        createTestDatabase().then((db) => startApp({ env: appEnv(redis().env, newPrefix(), db) })),
         chromium.launch({
           executablePath: '/usr/bin/chromium',
           args: [
