@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { ConfigType } from '@nestjs/config';
 import { httpConfig, serverLimitsConfig } from './config/app.config.js';
 import { ConfigError, validateEnv } from './config/env.schema.js';
@@ -13,6 +13,8 @@ import { HealthRegistry } from './platform/health/health.registry.js';
 import { applyInputBoundary } from './platform/http/input-boundary.js';
 import { applyServerLimits } from './platform/http/server-limits.js';
 import { declareProblemResponses } from './platform/http/openapi-problems.js';
+import { requestContext } from './platform/http/request-context.js';
+import { MetricsService } from './platform/metrics/index.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -41,6 +43,8 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
+  // First middleware: the request id, access log and duration metric cover every request, 404s included.
+  app.use(requestContext({ logger: PinoLogger.root, duration: app.get(MetricsService).httpDuration() }));
   applyInputBoundary(app, { bodyLimitKb: http.bodyLimitKb });
   applyServerLimits(
     app.getHttpServer(),

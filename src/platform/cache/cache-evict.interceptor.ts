@@ -2,7 +2,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { mergeMap, type Observable } from 'rxjs';
-import { CacheEvict } from './cache.decorators.js';
+import { CacheEvictMetadata as CacheEvict } from './cache.metadata.js';
 import { CacheService } from './cache.service.js';
 
 /** Runs @CacheEvict after a successful handler and before its response is written. */
