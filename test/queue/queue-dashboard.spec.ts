@@ -1,4 +1,4 @@
-// Issue 7: the bull-board dashboard at /admin/queues in headless Chromium (playwright-core, Debian's
+// The bull-board dashboard at /admin/queues in headless Chromium (playwright-core, Debian's
 // chromium): 401 without the token, the queues with it, through the browser's Basic prompt or through the
 // session cookie a bearer-authorised page load sets (the dashboard's own API calls send no header).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
