@@ -44,6 +44,7 @@ import { NotificationsModule } from './features/notifications/notifications.modu
 import { PaymentsModule } from './features/payments/payments.module.js';
 import { UploadsModule } from './features/uploads/uploads.module.js';
 import { WebhooksModule } from './features/webhooks/webhooks.module.js';
+import { testOnlyModules } from './testing/test-only.modules.js';
 
 /** The platform modules, then the feature modules that use them. */
 @Module({
@@ -82,11 +83,10 @@ import { WebhooksModule } from './features/webhooks/webhooks.module.js';
       inject: [authConfig.KEY],
       useFactory: (auth: ConfigType<typeof authConfig>) => auth,
     }),
-    // rate limit: global guard, policies from RATE_LIMIT_*; probe routes only for tests
+    // rate limit: global guard, policies from RATE_LIMIT_*
     RateLimitModule.forRootAsync({
       inject: [rateLimitConfig.KEY],
       useFactory: (rl: ConfigType<typeof rateLimitConfig>) => rl,
-      probeRoutes: process.env.RATE_LIMIT_PROBE_ROUTES === '1',
     }),
     MetricsModule,
     IdempotencyModule.forRootAsync({
@@ -130,6 +130,7 @@ import { WebhooksModule } from './features/webhooks/webhooks.module.js';
     FeatureFlagsModule,
     EventsModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
+    ...testOnlyModules(),
   ],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })

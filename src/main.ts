@@ -1,17 +1,19 @@
 import 'reflect-metadata';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { ConfigType } from '@nestjs/config';
 import { httpConfig, serverLimitsConfig } from './config/app.config.js';
 import { ConfigError, validateEnv } from './config/env.schema.js';
 import { AppModule } from './app.module.js';
 import { embeddedRedisMissing } from './platform/redis/embedded-redis.js';
-import { createHttpApp } from './platform/http/http-app.js';
+import { createHttpApp, useFirstMiddleware } from './platform/http/http-app.js';
 import { createValidationPipe } from './platform/http/validation.js';
 import { HealthRegistry } from './platform/health/health.registry.js';
 import { applyInputBoundary } from './platform/http/input-boundary.js';
 import { applyServerLimits } from './platform/http/server-limits.js';
 import { declareProblemResponses } from './platform/http/openapi-problems.js';
+import { requestContext } from './platform/http/request-context.js';
+import { MetricsService } from './platform/metrics/index.js';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -36,6 +38,11 @@ async function bootstrap(): Promise<void> {
   const app = await createHttpApp(AppModule, httpConfig(), { bufferLogs: true });
   const http = app.get<ReturnType<typeof httpConfig>>(httpConfig.KEY);
   app.useLogger(app.get(Logger));
+  // First middleware: the request id, access log and duration metric cover every request, 404s included.
+  useFirstMiddleware(
+    app,
+    requestContext({ logger: PinoLogger.root, duration: app.get(MetricsService).httpDuration() }),
+  );
   applyInputBoundary(app, { bodyLimitKb: http.bodyLimitKb });
   applyServerLimits(
     app.getHttpServer(),

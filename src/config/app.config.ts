@@ -22,31 +22,30 @@ function env(): EnvironmentVariables {
 export const httpConfig = registerAs('http', () => {
   const e = env();
   return {
-    adapter: e.HTTP_ADAPTER ?? 'express',
-    port: e.PORT ?? 3000,
-    // Bench mode serves loopback only (a benchmark is not a service); otherwise all interfaces, for containers and probes.
-    host: e.HOST ?? (e.BENCH_ROUTES === '1' ? '127.0.0.1' : '0.0.0.0'),
-    nodeEnv: e.NODE_ENV ?? 'development',
-    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
-    trustProxy: e.TRUST_PROXY ?? 0,
+    adapter: e.HTTP_ADAPTER,
+    port: e.PORT,
+    host: e.HOST,
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
     adminToken: e.ADMIN_TOKEN,
-    bodyLimitKb: e.BODY_LIMIT_KB ?? 100,
-    benchRoutes: e.BENCH_ROUTES === '1',
-    dataDir: resolve(e.DATA_DIR ?? '.data'),
+    bodyLimitKb: e.BODY_LIMIT_KB,
+    benchRoutes: e.BENCH_ROUTES,
+    dataDir: resolve(e.DATA_DIR),
   };
 });
 
 /** AuthModule options: the configured verifier, or the embedded default's secret outside production. */
 export const authConfig = registerAs('auth', () => {
   const e = env();
-  const dataDir = resolve(e.DATA_DIR ?? '.data');
+  const dataDir = resolve(e.DATA_DIR);
   return {
     jwtSecret: e.AUTH_JWT_SECRET ?? (e.AUTH_JWKS_URL ? undefined : embeddedSecret(dataDir)),
     jwksUrl: e.AUTH_JWKS_URL,
     issuer: e.AUTH_ISSUER,
     audience: e.AUTH_AUDIENCE,
-    clockSkewS: e.AUTH_CLOCK_SKEW_S ?? 30,
-    jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS ?? 30_000,
+    clockSkewS: e.AUTH_CLOCK_SKEW_S,
+    jwksCooldownMs: e.AUTH_JWKS_COOLDOWN_MS,
     adminToken: e.ADMIN_TOKEN,
   };
 });
@@ -68,9 +67,9 @@ export function redisOptionsFromEnv(raw: Record<string, string | undefined>) {
     sentinelName: e.REDIS_SENTINEL_NAME,
     clusterNodes: e.REDIS_CLUSTER_NODES ? parseHostPortList(e.REDIS_CLUSTER_NODES) : undefined,
     tlsCaFile: e.REDIS_TLS_CA,
-    keyPrefix: e.REDIS_KEY_PREFIX ?? 'app',
-    commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS ?? 500,
-    embeddedDir: resolve(e.DATA_DIR ?? '.data', 'redis'),
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    embeddedDir: resolve(e.DATA_DIR, 'redis'),
   };
 }
 
@@ -80,19 +79,19 @@ export const redisConfig = registerAs('redis', () => redisOptionsFromEnv(process
 /** Database settings: PostgreSQL when `url` is set, else embedded PGlite under `pgliteDir`. */
 export const databaseConfig = registerAs('database', () => {
   const e = env();
-  return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR ?? '.data', 'db') };
+  return { url: e.DATABASE_URL, pgliteDir: resolve(e.DATA_DIR, 'db') };
 });
 
 /** Rate-limit policies (`RATE_LIMIT_DEFAULT`, `RATE_LIMIT_<NAME>`) and the Redis time budget. */
 export const rateLimitConfig = registerAs('rateLimit', () => {
   const e = env();
   // Bench mode has no global limit: each bench route is guarded only by its own decorator.
-  const bench = e.BENCH_ROUTES === '1';
+  const bench = e.BENCH_ROUTES;
   return {
     policies: policiesFromEnv(process.env, APP_RATE_LIMIT_POLICIES).map((p) =>
       p.name === 'default' && bench ? { ...p, global: false } : p,
     ),
-    redisBudgetMs: e.RATE_LIMIT_REDIS_BUDGET_MS ?? 200,
+    redisBudgetMs: e.RATE_LIMIT_REDIS_BUDGET_MS,
   };
 });
 
@@ -100,26 +99,25 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
 export const idempotencyConfig = registerAs('idempotency', () => {
   const e = env();
   return {
-    leaseMs: e.IDEMPOTENCY_LEASE_MS ?? 30_000,
-    testHooks: e.IDEMPOTENCY_TEST_HOOKS === '1' && e.NODE_ENV === 'test',
+    leaseMs: e.IDEMPOTENCY_LEASE_MS,
+    testHooks: e.IDEMPOTENCY_TEST_HOOKS && e.NODE_ENV === 'test',
   };
 });
 
 /** LockModule settings: the test-only switch that turns `@WithLock` off (honoured only when NODE_ENV=test). */
 export const lockConfig = registerAs('lock', () => {
   const e = env();
-  return { disabledForTests: e.TEST_DISABLE_LOCKS === '1', nodeEnv: e.NODE_ENV ?? 'development' };
+  return { disabledForTests: e.TEST_DISABLE_LOCKS, nodeEnv: e.NODE_ENV };
 });
 
 // --- cache (CacheModule) ---
 /** Cache settings: CACHE_ENABLED=0 turns caching off (every answer BYPASS), CACHE_L1_MAX_ENTRIES=0 turns L1 off. */
 export const cacheConfig = registerAs('cache', () => {
   const e = env();
-  const maxEntries = e.CACHE_L1_MAX_ENTRIES ?? 10_000;
+  const maxEntries = e.CACHE_L1_MAX_ENTRIES;
   return {
-    enabled: e.CACHE_ENABLED !== '0',
-    l1:
-      maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: (e.CACHE_L1_MAX_MB ?? 64) * 1024 * 1024 },
+    enabled: e.CACHE_ENABLED,
+    l1: maxEntries === 0 ? (false as const) : { maxEntries, maxBytes: e.CACHE_L1_MAX_MB * 1024 * 1024 },
   };
 });
 /** QueueModule settings (QueueModuleOptions): workers, locks, retries, retention, shutdown, health thresholds. */
@@ -138,10 +136,10 @@ export const queueConfig = registerAs('queue', () => {
     dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS,
     deadLetterRetentionDays: e.QUEUE_DEAD_LETTER_RETENTION_DAYS,
     health: {
-      ...(e.QUEUE_HEALTH_MAX_WAITING ? { maxWaiting: e.QUEUE_HEALTH_MAX_WAITING } : {}),
-      ...(e.QUEUE_HEALTH_MAX_FAILED ? { maxFailed: e.QUEUE_HEALTH_MAX_FAILED } : {}),
-      ...(e.QUEUE_HEALTH_MAX_STALLED ? { maxStalled: e.QUEUE_HEALTH_MAX_STALLED } : {}),
-      strict: e.QUEUE_HEALTH_STRICT === '1',
+      maxWaiting: e.QUEUE_HEALTH_MAX_WAITING,
+      maxFailed: e.QUEUE_HEALTH_MAX_FAILED,
+      maxStalled: e.QUEUE_HEALTH_MAX_STALLED,
+      strict: e.QUEUE_HEALTH_STRICT,
     },
   };
 });
@@ -150,35 +148,35 @@ export const queueConfig = registerAs('queue', () => {
 export const jobsConfig = registerAs('jobs', () => {
   const e = env();
   return {
-    emailTransport: (e.EMAIL_TRANSPORT ?? (e.NODE_ENV === 'production' ? 'smtp' : 'log')) as 'log' | 'smtp',
+    emailTransport: e.EMAIL_TRANSPORT,
     smtpUrl: e.SMTP_URL,
-    emailFrom: e.EMAIL_FROM ?? 'no-reply@localhost',
-    emailLogDelayMs: e.EMAIL_LOG_DELAY_MS ?? 0,
+    emailFrom: e.EMAIL_FROM,
+    emailLogDelayMs: e.EMAIL_LOG_DELAY_MS,
     emailOutbox: {
-      reconcileMs: e.EMAIL_OUTBOX_RECONCILE_MS ?? 2_000,
-      graceMs: e.EMAIL_OUTBOX_GRACE_MS ?? 5_000,
+      reconcileMs: e.EMAIL_OUTBOX_RECONCILE_MS,
+      graceMs: e.EMAIL_OUTBOX_GRACE_MS,
       batch: 200,
-      // The queue's deduplication window (its default): the outbox now keeps the ids.
-      dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS ?? 600_000,
+      // The queue's deduplication window: the outbox keeps the ids.
+      dedupWindowMs: e.QUEUE_DEDUP_WINDOW_MS,
     },
-    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000,
-    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
-    exportsDir: resolve(e.DATA_DIR ?? '.data', 'exports'),
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    exportsDir: resolve(e.DATA_DIR, 'exports'),
   };
 });
 /** Analytics retention, upload session TTL, flag resync period, SSE heartbeat. */
 export const datastructsConfig = registerAs('datastructs', () => {
   const e = env();
   return {
-    analyticsRetentionDays: e.ANALYTICS_RETENTION_DAYS ?? 90,
+    analyticsRetentionDays: e.ANALYTICS_RETENTION_DAYS,
     // a bounded set of paths per day, the rest counted under one overflow key
-    analyticsMaxPathsPerDay: e.ANALYTICS_MAX_PATHS_PER_DAY ?? 1_000,
-    uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS ?? 900,
-    flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS ?? 30_000,
-    eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS ?? 15_000,
+    analyticsMaxPathsPerDay: e.ANALYTICS_MAX_PATHS_PER_DAY,
+    uploadSessionTtlSeconds: e.UPLOAD_SESSION_TTL_SECONDS,
+    flagsResyncIntervalMs: e.FLAGS_RESYNC_INTERVAL_MS,
+    eventsHeartbeatMs: e.EVENTS_HEARTBEAT_MS,
     // caps on open event streams
-    eventsMaxStreams: e.EVENTS_MAX_STREAMS ?? 1_000,
-    eventsMaxStreamsPerClient: e.EVENTS_MAX_STREAMS_PER_CLIENT ?? 5,
+    eventsMaxStreams: e.EVENTS_MAX_STREAMS,
+    eventsMaxStreamsPerClient: e.EVENTS_MAX_STREAMS_PER_CLIENT,
   };
 });
 // --- abuse limits ---
@@ -186,14 +184,14 @@ export const datastructsConfig = registerAs('datastructs', () => {
 export const serverLimitsConfig = registerAs('serverLimits', () => {
   const e = env();
   return {
-    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,
-    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
-    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
 });
 
 /** Bounds of leaderboards: members per board (the lowest trimmed) and boards. */
 export const leaderboardLimitsConfig = registerAs('leaderboardLimits', () => {
   const e = env();
-  return { maxMembers: e.LEADERBOARD_MAX_MEMBERS ?? 10_000, maxBoards: e.LEADERBOARD_MAX_BOARDS ?? 1_000 };
+  return { maxMembers: e.LEADERBOARD_MAX_MEMBERS, maxBoards: e.LEADERBOARD_MAX_BOARDS };
 });

@@ -61,6 +61,27 @@ describe('configuration at boot', () => {
     },
   );
 
+  it.each([
+    'IDEMPOTENCY_TEST_HOOKS',
+    'TEST_DISABLE_LOCKS',
+    'RATE_LIMIT_PROBE_ROUTES',
+    'WEBHOOK_ALLOW_PRIVATE',
+  ])('production refuses the test-only switch %s=1 with one line naming it', (variable) => {
+    const { status, lines } = boot({
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+      AUTH_JWT_SECRET: 'p'.repeat(40),
+      ADMIN_TOKEN: '',
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      [variable]: '1',
+    });
+    expect(status).toBe(1);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^configuration error: ${variable}=1 .*NODE_ENV=production`)),
+    ]);
+  });
+
   it('with no redis-server on PATH, the embedded default stops with a line saying what to do', () => {
     const { status, lines } = boot({ PATH: '/nonexistent', DATA_DIR: testTmpDir('no-redis') });
     expect(status).toBe(1);

@@ -1,4 +1,4 @@
-// Acceptance of issue 3 through the built app: 3 app processes per topology (standalone, Cluster) over one
+// Bookings acceptance through the built app: 3 app processes per topology (standalone, Cluster) over one
 // real PostgreSQL; 200 concurrent bookings of one car never double-book (with the lock switched off the
 // database's exclusion constraint refuses the overlaps), FLUSHALL between bookings, bad input, Redis down, and the round trips of @WithLock.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';

@@ -14,11 +14,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { ApplicationConfig } from '@nestjs/core/application-config.js';
 import { map, type Observable } from 'rxjs';
 import request from 'supertest';
 import { Cacheable, CacheEvict } from '../../src/platform/cache/index.js';
-import { CacheInterceptor } from '../../src/platform/cache/cache.interceptor.js';
+import { hitsGoOutAsText } from '../../src/platform/cache/cache.interceptor.js';
+import { ApplicationConfig } from '../../src/platform/compat/nestjs-core.compat.js';
 import { describeEachTopologyAndAdapter } from '../support/adapters.js';
 import { startCacheInstances, stopCacheInstances, type CacheInstance } from './cache-instances.js';
 
@@ -86,12 +86,9 @@ class ProbeController {
   }
 }
 
-/** Whether the app's global CacheInterceptor settled on sending hits as text. */
-function sendsText(app: INestApplication): boolean | undefined {
-  const globals = app.get(ApplicationConfig, { strict: false }).getGlobalInterceptors();
-  const cache = globals.find((i) => i instanceof CacheInterceptor) as unknown as { sendsText?: boolean };
-  return cache.sendsText;
-}
+/** Whether the cache settled on sending the route's hits as text. */
+const sendsText = (app: INestApplication) =>
+  hitsGoOutAsText(app.get(ApplicationConfig, { strict: false }), ProbeController.prototype.rich);
 
 /** A global interceptor that maps every body: hits must reach it as values, as misses do. */
 class WrapInterceptor implements NestInterceptor {

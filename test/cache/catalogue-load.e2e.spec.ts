@@ -1,4 +1,4 @@
-// Issue 6 acceptance, the read-heavy run: 10,000 skewed requests over the 1,000 cars, through 3 processes
+// Cache acceptance, the read-heavy run: 10,000 skewed requests over the 1,000 cars, through 3 processes
 // with the cache, then through one process with caching switched off, counting database queries.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startApp, startApps, type AppHandle } from '../support/app-process.js';

@@ -1,4 +1,4 @@
-// Acceptance of issue 6 on the built app: 3 processes, real Redis (standalone and Cluster), real PostgreSQL.
+// Cache acceptance on the built app: 3 processes, real Redis (standalone and Cluster), real PostgreSQL.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startApps, type AppHandle } from '../support/app-process.js';

@@ -1,4 +1,4 @@
-// Issue 8 acceptance: page analytics (10,000 events from 1,000 visitors) on 2 app processes over real
+// Analytics acceptance: page analytics (10,000 events from 1,000 visitors) on 2 app processes over real
 // Redis (standalone and Cluster).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Shared helpers of the data-structure feature specs (issue 8): app group, HTTP, problem checks, SSE, commandstats.
+// Shared helpers of the data-structure feature specs: app group, HTTP, problem checks, SSE, commandstats.
 import { expect } from '@jest/globals';
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';

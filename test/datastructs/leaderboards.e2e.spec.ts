@@ -1,4 +1,4 @@
-// Issue 8 acceptance: a 10,000-member leaderboard (exact ranks, ties by name) on 2 app processes over
+// Leaderboard acceptance: a 10,000-member leaderboard (exact ranks, ties by name) on 2 app processes over
 // real Redis (standalone and Cluster).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';

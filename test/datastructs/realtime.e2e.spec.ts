@@ -1,4 +1,4 @@
-// Issue 8 acceptance, cross-instance half: feature flags in L1 kept in step over pub/sub (and repaired
+// Real-time acceptance, cross-instance half: feature flags in L1 kept in step over pub/sub (and repaired
 // after a missed message), Server-Sent Events across instances, upload sessions with a short TTL, and
 // 400 problem+json on every route. Two app processes over real Redis (standalone and Cluster).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';

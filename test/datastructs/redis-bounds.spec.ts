@@ -1,4 +1,4 @@
-// Issue 14: what public writes can make Redis keep is bounded (leaderboards, analytics).
+// What public writes can make Redis keep is bounded (leaderboards, analytics).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
 import { Test } from '@nestjs/testing';

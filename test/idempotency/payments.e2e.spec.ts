@@ -1,4 +1,4 @@
-// Acceptance of issue 5 on the built app: 3 processes, real Redis (standalone and Cluster), real PostgreSQL.
+// Idempotency acceptance on the built app: 3 processes, real Redis (standalone and Cluster), real PostgreSQL.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';

@@ -7,7 +7,7 @@ import { startRedis, type RedisHandle } from '../support/redis-standalone.js';
 
 const ADMIN = 'metrics-admin-token-0123456789';
 
-/** Every family issue 9 lists, by the area that records it. */
+/** Every metric family the app exposes, by the area that records it. */
 const FAMILIES = {
   http: ['http_request_duration_seconds'],
   redis: ['redis_command_duration_seconds', 'redis_command_errors_total'],

@@ -1,4 +1,4 @@
-// Issue 7 on the built app (standalone Redis, PostgreSQL): HTTP routes, deduplication, exports, signed
+// Queue routes on the built app (standalone Redis, PostgreSQL): HTTP routes, deduplication, exports, signed
 // webhooks, producer-only instances, health and metrics, eviction-policy warning, graceful shutdown, and
 // enqueue failing closed while Redis is down.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';

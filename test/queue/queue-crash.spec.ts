@@ -1,4 +1,4 @@
-// Acceptance of issue 7 on the built app, 2 processes, real Redis (standalone and Cluster), real PostgreSQL:
+// Queue acceptance on the built app, 2 processes, real Redis (standalone and Cluster), real PostgreSQL:
 // a worker process killed with -9 mid-run loses no job and repeats no side effect; a job failing 5 times
 // lands in the dead-letter queue with its reason.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';

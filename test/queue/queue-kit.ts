@@ -1,4 +1,4 @@
-// Helpers of the queue specs (issue 7): app environment, HTTP calls, a BullMQ view of the app's queues,
+// Helpers of the queue specs: app environment, HTTP calls, a BullMQ view of the app's queues,
 // a loopback webhook receiver.
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ export const SPEC_CALLER = authHeader('queue-spec', { roles: ['admin'] });
 export const newPrefix = () => `q${randomBytes(4).toString('hex')}`;
 
 /**
- * Environment of an app process in these specs: the rate limits out of the way (other issues' limiter),
+ * Environment of an app process in these specs: the rate limits out of the way (the rate limiter),
  * short locks and stall checks so a killed worker's jobs come back in about 3 s, fast retries.
  */
 export function appEnv(

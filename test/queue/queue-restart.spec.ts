@@ -1,4 +1,4 @@
-// Acceptance of issue 7: Redis restarted mid-run (AOF on, appendfsync always) loses no acknowledged job.
+// Queue acceptance: Redis restarted mid-run (AOF on, appendfsync always) loses no acknowledged job.
 // Standalone: SIGKILL (a crash) and start; Cluster: every node restarted (the harness restarts with SIGTERM).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Queue } from 'bullmq';

@@ -1,4 +1,4 @@
-// Issue 7 on Sentinel: the BullMQ connections (producer, workers and their blocking duplicates) follow a
+// Queues on Sentinel: the BullMQ connections (producer, workers and their blocking duplicates) follow a
 // failover to the promoted replica; jobs enqueued after it complete.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import pg from 'pg';

@@ -1,4 +1,4 @@
-// Issue 4 acceptance on real Redis (standalone and Cluster) with 3 app processes from the build, requests
+// Rate-limit acceptance on real Redis (standalone and Cluster) with 3 app processes from the build, requests
 // spread round robin. Limits come from the environment (RATE_LIMIT_*) and apply to the test-only probe
 // routes (RATE_LIMIT_PROBE_ROUTES=1), which use the real named policies. Keys are per route and tracker,
 // so each test uses its own route or its own bearer token (its own principal).

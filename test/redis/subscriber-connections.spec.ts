@@ -10,9 +10,6 @@ function serverPorts(env: Record<string, string>): number[] {
   return [Number(new URL(env.REDIS_URL!).port)];
 }
 
-// Figures for the issue-17 note: 3 subscriber connections per instance before SubscriberLink, on
-// standalone and on Cluster; 1 after.
-
 /** The app's connections in subscriber mode (SUBSCRIBE or SSUBSCRIBE), over every server. */
 async function subscriberConnections(ports: number[]): Promise<string[]> {
   const found: string[] = [];

@@ -1,4 +1,4 @@
-// @nestjs/throttler under Jest (TOOLCHAIN.md): throttler 6.7.1 is CommonJS and require()s the ES-module-only
+// @nestjs/throttler under Jest: throttler 6.7.1 is CommonJS and require()s the ES-module-only
 // @nestjs/common and @nestjs/core. Plain Node 20.19+ allows that (the built app runs), Jest's CommonJS loader
 // refuses it before Node 24.9. Chosen bridge, wired in jest.config.js: `@nestjs/throttler` maps to this
 // module, which first installs the ES namespaces of @nestjs/common and @nestjs/core (the very instances the

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { setPrincipal } from '../http/principal.js';
+import type { Principal } from './auth.types.js';
 import { ProblemException } from '../http/problem.js';
 import { IS_PUBLIC, ROLES } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
@@ -26,15 +27,24 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Per handler and controller: `@Public()` and `@Roles()`, read once instead of on every request. */
+  private readonly rules = new WeakMap<object, Map<object, RouteRules>>();
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<IncomingMessage>();
-    const principal = await this.auth.authenticate(req.headers);
+    const rules = this.rulesOf(context.getHandler(), context.getClass());
+    const principal = this.auth.authenticate(req.headers);
+    // Anonymous, operator and warm sessions are decided without a promise.
+    if (!(principal instanceof Promise)) return this.admit(req, principal, rules);
+    return principal.then((p) => this.admit(req, p, rules));
+  }
+
+  private admit(req: IncomingMessage, principal: Principal | null, rules: RouteRules): boolean {
     setPrincipal(req, principal);
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (rules.isPublic) return true;
     if (!principal) throw credentialsRequired();
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
+    const roles = rules.roles;
     if (roles?.some((r) => !principal.roles.includes(r))) {
       throw new ProblemException(403, 'forbidden', 'Forbidden', {
         detail: `this route needs the role ${roles.join(', ')}`,
@@ -42,4 +52,24 @@ export class AuthGuard implements CanActivate {
     }
     return true;
   }
+
+  private rulesOf(handler: object, controller: object): RouteRules {
+    let byClass = this.rules.get(handler);
+    if (!byClass) this.rules.set(handler, (byClass = new Map()));
+    let rules = byClass.get(controller);
+    if (!rules) {
+      const targets = [handler, controller] as Parameters<Reflector['getAllAndOverride']>[1];
+      rules = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true,
+        roles: this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets),
+      };
+      byClass.set(controller, rules);
+    }
+    return rules;
+  }
+}
+
+interface RouteRules {
+  isPublic: boolean;
+  roles: string[] | undefined;
 }

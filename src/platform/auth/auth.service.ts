@@ -81,13 +81,17 @@ export class AuthService {
    * The verified principal of a request, or null without credentials.
    * @throws ProblemException 401 for an invalid, expired or revoked token; 503 when it cannot be checked now.
    */
-  async authenticate(headers: IncomingHttpHeaders): Promise<Principal | null> {
+  authenticate(headers: IncomingHttpHeaders): Principal | null | Promise<Principal | null> {
     const token = bearerToken(headers);
     if (token === undefined) return null;
     // One SHA-256 of the token serves the constant-time ADMIN_TOKEN check and the session's cache key.
     const hash = digest(token);
     if (this.adminDigest && timingSafeEqual(hash, this.adminDigest)) return OPERATOR;
-    return (await this.session(token, hash.toString('hex'))).principal;
+    const id = hash.toString('hex');
+    // Synchronous when nothing has to be awaited (anonymous, operator, warm session): no promise per request.
+    const warm = this.warm(id);
+    if (warm) return warm.principal;
+    return this.session(token, id).then((s) => s.principal);
   }
 
   /** True when `token` is ADMIN_TOKEN (constant-time). */

@@ -1,7 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { mergeMap, type Observable } from 'rxjs';
-import { CacheEvict } from './cache.decorators.js';
+import { CacheEvictMetadata as CacheEvict } from './cache.metadata.js';
 import { CacheService } from './cache.service.js';
 
 /** Runs @CacheEvict after a successful handler and before its response is written. */

@@ -1,4 +1,8 @@
-import { Reflector } from '@nestjs/core';
+import { applyDecorators, UseInterceptors, type NestInterceptor, type Type } from '@nestjs/common';
+import type { ReflectableDecorator } from '@nestjs/core';
+import { CacheEvictInterceptor } from './cache-evict.interceptor.js';
+import { CacheInterceptor } from './cache.interceptor.js';
+import { CacheableMetadata, CacheEvictMetadata } from './cache.metadata.js';
 import type { CacheEntryOptions, CacheKey } from './cache.types.js';
 
 /** What key and tag functions see: route params and query (HTTP) or the method's arguments. */
@@ -45,9 +49,7 @@ export interface CacheEvictOptions {
  * @Cacheable({ ttl: '60s', grace: '10m', tags: ({ params }) => [`car:${params.id}`], public: true })
  * @Get(':id') getCar(@Param('id', ParseIntPipe) id: number) { ... }
  */
-export const Cacheable = Reflector.createDecorator<CacheableOptions | undefined, CacheableOptions>({
-  transform: (options) => options ?? {},
-});
+export const Cacheable = withInterceptor(CacheableMetadata, () => CacheInterceptor);
 
 /**
  * Invalidates tags and keys once the decorated write succeeds, before its response is sent: every
@@ -56,4 +58,18 @@ export const Cacheable = Reflector.createDecorator<CacheableOptions | undefined,
  * @CacheEvict({ tags: ({ params }) => ['cars', `car:${params.id}`] })
  * @Patch(':id') update(...) { ... }
  */
-export const CacheEvict = Reflector.createDecorator<CacheEvictOptions>();
+export const CacheEvict = withInterceptor(CacheEvictMetadata, () => CacheEvictInterceptor);
+
+/**
+ * The metadata decorator plus its interceptor on the same target: a route pays for an interceptor only
+ * when it uses it (a global one would wrap every route of the application in an Observable chain).
+ * `KEY` stays the metadata's, so `reflector.get(Cacheable, target)` reads the options as before; on
+ * provider methods the interceptor metadata is inert and `CacheExplorer` does the work.
+ */
+function withInterceptor<P, T>(
+  metadata: ReflectableDecorator<P, T>,
+  interceptor: () => Type<NestInterceptor>,
+): ReflectableDecorator<P, T> {
+  const decorator = (options?: P) => applyDecorators(metadata(options), UseInterceptors(interceptor()));
+  return Object.assign(decorator, { KEY: metadata.KEY }) as ReflectableDecorator<P, T>;
+}

@@ -7,10 +7,11 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { INTERCEPTORS_METADATA } from '../compat/nestjs-common.compat.js';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { getHeader, setHeader } from '../http/adapter.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
-import { Cacheable } from './cache.decorators.js';
+import { CacheableMetadata as Cacheable } from './cache.metadata.js';
 import { httpCacheKey } from './cache.http-key.js';
 import { safeJsonParse } from './cache.safe-json.js';
 import { CacheService } from './cache.service.js';
@@ -22,20 +23,29 @@ type HttpRequest = Parameters<typeof httpCacheKey>[1]['req'] & {
 };
 
 /**
+ * Per application (its ApplicationConfig) and handler: whether the handler's hits go out as text,
+ * settled on its first request, once every global interceptor is registered.
+ */
+const sendsText = new WeakMap<object, WeakMap<object, boolean>>();
+
+/** Whether `handler`'s in-memory hits go out as stored JSON text in the app (undefined before its first request). */
+export function hitsGoOutAsText(config: ApplicationConfig, handler: object): boolean | undefined {
+  return sendsText.get(config)?.get(handler);
+}
+
+/**
  * Serves @Cacheable GET handlers from the cache and says how in `X-Cache`. The handler (and its pipes)
  * runs only on a miss or a background refresh; errors are never cached. Other methods pass through
  * with `X-Cache: BYPASS`.
  *
  * An in-memory hit goes out as its stored JSON text (the bytes `res.json` would have written for the
  * value), skipping a parse and a stringify, when nothing around this interceptor could see the
- * difference: every global interceptor outside it is marked `@BodyNeutral()`, and Express serialises
+ * difference: every interceptor outside it (global, the controller's, the handler's listed before
+ * `@Cacheable`) is marked `@BodyNeutral()`, and Express serialises
  * JSON plainly (no `json spaces`, `json replacer` or `json escape` setting). Otherwise it answers values.
  */
 @Injectable()
 export class CacheInterceptor implements NestInterceptor {
-  /** Whether hits may go out as text; settled on the first request, when every global is registered. */
-  private sendsText?: boolean;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly cache: CacheService,
@@ -60,8 +70,14 @@ export class CacheInterceptor implements NestInterceptor {
     const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
     const entry = { namespace, ttl: options.ttl, grace: options.grace, tags, l1: options.l1 };
     const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
-    this.sendsText ??= this.textIsInvisible(req);
-    return from(this.cache.fetch(key, loader, entry, this.sendsText ? 'text' : 'value')).pipe(
+    const handler = context.getHandler();
+    const decided = this.decided();
+    let text = decided.get(handler);
+    if (text === undefined) {
+      text = this.textIsInvisible(req, handler, context.getClass());
+      decided.set(handler, text);
+    }
+    return from(this.cache.fetch(key, loader, entry, text ? 'text' : 'value')).pipe(
       map((result) => {
         setHeader(res, 'X-Cache', result.status);
         if (result.text === undefined) return result.value;
@@ -74,11 +90,25 @@ export class CacheInterceptor implements NestInterceptor {
     );
   }
 
-  private textIsInvisible(req: HttpRequest): boolean {
+  private decisions?: WeakMap<object, boolean>;
+
+  private decided(): WeakMap<object, boolean> {
+    if (this.decisions) return this.decisions;
+    const scope = this.config ?? this;
+    let map = sendsText.get(scope);
+    if (!map) sendsText.set(scope, (map = new WeakMap()));
+    return (this.decisions = map);
+  }
+
+  /** Every interceptor around this one on the route (global, class, then the handler's before it) is body-neutral. */
+  private textIsInvisible(req: HttpRequest, handler: object, controller: object): boolean {
     if (!this.config || this.config.getGlobalRequestInterceptors().length > 0) return false;
-    const globals = this.config.getGlobalInterceptors();
-    const index = globals.indexOf(this);
-    if (index < 0 || !globals.slice(0, index).every(isBodyNeutral)) return false;
+    const own = (target: object) =>
+      (Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined) ?? [];
+    const onHandler = own(handler);
+    const mine = onHandler.findIndex((i) => i === CacheInterceptor || i === this);
+    const outside = [...this.config.getGlobalInterceptors(), ...own(controller), ...onHandler.slice(0, mine)];
+    if (mine < 0 || !outside.every(isBodyNeutral)) return false;
     const app = req.app;
     // Fastify (no `app` on its request) serialises a value without a route schema with JSON.stringify.
     if (app === undefined) return true;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { CacheAdminController } from './cache.controller.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheEvictInterceptor } from './cache-evict.interceptor.js';
@@ -22,9 +22,10 @@ import { CacheService } from './cache.service.js';
     CacheEngine,
     CacheService,
     CacheExplorer,
-    { provide: APP_INTERCEPTOR, useClass: CacheInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: CacheEvictInterceptor },
+    // Not global: @Cacheable and @CacheEvict attach them to the routes that use them.
+    CacheInterceptor,
+    CacheEvictInterceptor,
   ],
-  exports: [CacheService, CacheEngine],
+  exports: [CacheService, CacheEngine, CacheInterceptor, CacheEvictInterceptor],
 })
 export class CacheModule extends CacheConfigurableModule {}

@@ -6,3 +6,9 @@
  * `@Get` / `@Post` ... its RequestMethod: the rate-limit explorer lists every route at boot with them.
  */
 export { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/internal';
+
+/**
+ * The reflect-metadata key of `@UseInterceptors` (on a class or a handler, in application order): the
+ * cache interceptor checks that every interceptor that runs around it on a route is body-neutral.
+ */
+export { INTERCEPTORS_METADATA } from '@nestjs/common/internal';

@@ -42,7 +42,7 @@ export class DatabaseConnection implements OnApplicationShutdown {
       this.kind = 'pglite';
       mkdirSync(options.pgliteDir, { recursive: true });
       // PostgreSQL ships its contrib extensions; PGlite bundles them separately, loaded on demand.
-      // btree_gist backs exclusion constraints such as bookings' no-overlap rule.
+      // btree_gist backs exclusion constraints (a feature's no-overlap rule, for one).
       this.pglite = new PGlite(options.pgliteDir, { extensions: { btree_gist } });
       await this.pglite.waitReady;
       this.db = drizzlePglite(this.pglite) as unknown as Database;

@@ -2,9 +2,10 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { IEntryNestModule } from '@nestjs/core/nest-factory.js';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpAdapterName } from './adapter.js';
-import { requestIdOf } from './logger.js';
+import { requestIdOf } from './request-context.js';
 import { statusTitle, statusType } from './problem.js';
 
 /** What the choice of adapter needs from the HTTP settings (see `httpConfig`). */
@@ -38,8 +39,8 @@ export async function createHttpApp(
       trustProxy: hops > 0 ? (_address: string, hop: number) => hop < hops : false,
       bodyLimit: http.bodyLimitKb * 1024,
       routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
-      // The request id the access log, problem documents and `X-Request-Id` carry, as on Express (where
-      // pino-http makes it): Fastify hands it to pino-http through the raw request.
+      // Fastify's own request id (its router's errors below carry it) follows the `X-Request-Id` rule;
+      // every other answer carries requestContext's, set on Node's request.
       genReqId: requestIdOf,
       // Fastify's router refuses a malformed URL (400) or an over-long parameter (414) before any hook
       // or error handler of the app: answered here in the same problem+json as every other error.
@@ -59,15 +60,32 @@ export async function createHttpApp(
           .send(JSON.stringify(problem));
       },
     });
-    const app = await NestFactory.create(module, adapter, opts);
-    adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-      reply.raw.setHeader('X-Request-Id', request.id);
-      done();
-    });
-    return app;
+    return NestFactory.create(module, adapter, opts);
   }
   const app = await NestFactory.create<NestExpressApplication>(module, opts);
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
   return app;
+}
+
+/**
+ * Mounts a Node-level middleware ahead of the app's own (the request context: request id, access log,
+ * duration metric). On Express it is `app.use`; on Fastify an `onRequest` hook that hands it Node's
+ * request and response, with the matched route template where Express keeps it (`req.route.path`), so
+ * the middleware reads both adapters the same way.
+ */
+export function useFirstMiddleware<Req extends IncomingMessage>(
+  app: INestApplication,
+  middleware: (req: Req, res: ServerResponse, next: () => void) => void,
+): void {
+  if (app.getHttpAdapter().getType() !== 'fastify') {
+    app.use(middleware);
+    return;
+  }
+  const instance = app.getHttpAdapter().getInstance() as FastifyInstance;
+  instance.addHook('onRequest', (request, reply, done) => {
+    const raw = request.raw as Req & { route?: { path?: string } };
+    raw.route = { path: request.routeOptions.url };
+    middleware(raw, reply.raw, done);
+  });
 }

@@ -1,6 +1,5 @@
 import { type CanActivate, type ExecutionContext, type INestApplication, Injectable } from '@nestjs/common';
-import type { ExpressAdapter, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { applyFastifyInputBoundary } from './input-boundary.fastify.js';
 import { ProblemException } from './problem.js';
@@ -194,7 +193,8 @@ export class ParamsBoundaryGuard implements CanActivate {
 }
 
 /**
- * The one input boundary of every route, present and future: body parsers with a depth limit and a
+ * The one input boundary of every route, present and future: body parsers (registered here, with the
+ * app's `bodyParser: false`) with a depth limit and a
  * string check in their `verify` hook, the query and read headers before routing, the route
  * parameters in a global guard. Every failure is a 400 problem+json naming the field. On Fastify the
  * same checks run in its content-type parsers and an `onRequest` hook (input-boundary.fastify.ts).
@@ -211,17 +211,19 @@ export function applyInputBoundary(
     return;
   }
   app.use(boundaryMiddleware);
-  // Through the adapter with rawBody false: Nest reserves `verify` for `{ rawBody: true }` and would
-  // otherwise replace the boundary's hook with its own, silently.
-  const adapter = app.getHttpAdapter() as unknown as ExpressAdapter;
-  adapter.useBodyParser('json', false, {
-    limit: `${opts.bodyLimitKb}kb`,
-    verify: verifyJson(maxDepth),
-  } as NestExpressBodyParserOptionsFor<'json'>);
-  adapter.useBodyParser('urlencoded', false, {
+  const json = express.json({ limit: `${opts.bodyLimitKb}kb`, verify: verifyJson(maxDepth) });
+  const urlencoded = express.urlencoded({
     extended: false,
     limit: `${opts.bodyLimitKb}kb`,
     verify: verifyUrlencoded,
-  } as NestExpressBodyParserOptionsFor<'urlencoded'>);
+  });
+  // One middleware in front of both parsers: a request without a body (most GETs) skips them at once
+  // instead of going through two content-type checks.
+  app.use(function bodyParsers(req: Request, res: Response, next: NextFunction): void {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      return next();
+    }
+    json(req, res, (err?: unknown) => (err ? next(err) : urlencoded(req, res, next)));
+  });
   app.useGlobalGuards(new ParamsBoundaryGuard());
 }

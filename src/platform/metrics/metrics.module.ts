@@ -1,6 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { HttpMetricsInterceptor } from './http-metrics.interceptor.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 import { RedisAdminController } from './redis-admin.controller.js';
@@ -10,11 +8,7 @@ import { RedisMetricsService } from './redis-metrics.service.js';
 @Global()
 @Module({
   controllers: [MetricsController, RedisAdminController],
-  providers: [
-    MetricsService,
-    RedisMetricsService,
-    { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
-  ],
+  providers: [MetricsService, RedisMetricsService],
   exports: [MetricsService, RedisMetricsService],
 })
 export class MetricsModule {}

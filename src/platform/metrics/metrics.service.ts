@@ -44,6 +44,16 @@ export class MetricsService {
     );
   }
 
+  /** `http_request_duration_seconds`, recorded for every request by `requestContext`. */
+  httpDuration(): Histogram<'method' | 'route' | 'status'> {
+    return this.histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+  }
+
   private getOrCreate<T>(name: string, create: () => T): T {
     return (this.registry.getSingleMetric(name) as T | undefined) ?? create();
   }

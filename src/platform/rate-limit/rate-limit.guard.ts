@@ -4,7 +4,9 @@ import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
   ThrottlerGuard,
+  type ThrottlerGenerateKeyFunction,
   type ThrottlerGetTrackerFunction,
+  type ThrottlerOptions,
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
@@ -29,6 +31,18 @@ const {
 } = THROTTLER_METADATA;
 const ALGORITHM_SUFFIX = { 'sliding-window': 's', 'fixed-window': 'f', 'token-bucket': 't' } as const;
 
+/** One policy's metadata on a route, as `routeMeta` caches it. */
+interface RouteMeta {
+  throttler: ThrottlerOptions;
+  policy: RateLimitPolicy;
+  use: RateLimitUse | undefined;
+  limit: unknown;
+  ttl: unknown;
+  block: unknown;
+  tracker: ThrottlerGetTrackerFunction | undefined;
+  keyGenerator: ThrottlerGenerateKeyFunction | undefined;
+}
+
 type Req = Record<string, unknown> & { path?: string; headers: Record<string, string | undefined> };
 
 /**
@@ -43,6 +57,7 @@ type Req = Record<string, unknown> & { path?: string; headers: Record<string, st
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly policies: Map<string, RateLimitPolicy>;
   private readonly skipPaths: string[];
+  private readonly metaCache = new WeakMap<object, Map<object, RouteMeta[]>>();
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -58,7 +73,21 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http' || (await this.shouldSkip(context))) return true;
+    return this.decide(context);
+  }
+
+  /**
+   * `canActivate` without the promise when none is needed: the module registers this as the global
+   * guard, since throttler's base class types `canActivate` as async.
+   */
+  decide(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    // Routes no policy applies to (the common case) are decided without a promise.
+    if (this.routeMeta(context).length === 0 || this.skipsPath(context)) return true;
+    return this.limit(context);
+  }
+
+  private async limit(context: ExecutionContext): Promise<boolean> {
     const checks = await this.plan(context);
     if (checks.length === 0) return true;
     const { res } = this.getRequestResponse(context);
@@ -91,8 +120,50 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** `/health/*` and `/metrics` are never limited, whatever their controllers declare. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return this.skipsPath(context);
+  }
+
+  private skipsPath(context: ExecutionContext): boolean {
     const path = requestPath(context.switchToHttp().getRequest<Req>()).replace(/\/+$/, '');
     return this.skipPaths.some((p) => path === p || path.startsWith(p + '/'));
+  }
+
+  /**
+   * The route's policy metadata (skips, `@Throttle` limits, `@RateLimit` uses, trackers, key
+   * generators), read once per handler and controller: reflect-metadata lookups are not free, and a
+   * request would otherwise pay several per named policy.
+   */
+  private routeMeta(context: ExecutionContext): RouteMeta[] {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byClass = this.metaCache.get(handler);
+    if (!byClass) this.metaCache.set(handler, (byClass = new Map()));
+    let meta = byClass.get(controller);
+    if (meta) return meta;
+    const targets = [handler, controller];
+    const get = <T>(key: string) => this.reflector.getAllAndOverride<T>(key, targets);
+    meta = [];
+    for (const throttler of this.throttlers) {
+      const name = throttler.name!;
+      const policy = this.policies.get(name);
+      if (!policy || get<boolean>(SKIP + name)) continue;
+      const use = get<RateLimitUse | undefined>(RATE_LIMIT_USE + name);
+      const limit = get<unknown>(LIMIT + name);
+      const ttl = get<unknown>(TTL + name);
+      if (!policy.global && use === undefined && limit === undefined && ttl === undefined) continue;
+      meta.push({
+        throttler,
+        policy,
+        use,
+        limit,
+        ttl,
+        block: get<unknown>(BLOCK + name),
+        tracker: get<ThrottlerGetTrackerFunction | undefined>(TRACKER + name),
+        keyGenerator: get<ThrottlerGenerateKeyFunction | undefined>(KEY_GENERATOR + name),
+      });
+    }
+    byClass.set(controller, meta);
+    return meta;
   }
 
   /** Principal, else client IP (see rate-limit.tracker.ts). */
@@ -110,7 +181,6 @@ export class RateLimitGuard extends ThrottlerGuard {
    * share one hash tag, its tracker, so one script handles them on Cluster.
    */
   async plan(context: ExecutionContext): Promise<PolicyCheck[]> {
-    const targets = [context.getHandler(), context.getClass()];
     const { req } = this.getRequestResponse(context);
     const applied: {
       policy: RateLimitPolicy;
@@ -121,21 +191,14 @@ export class RateLimitGuard extends ThrottlerGuard {
     }[] = [];
     let routeTracker: ThrottlerGetTrackerFunction | undefined;
     let keyGenerator = this.commonOptions.generateKey!;
-    for (const throttler of this.throttlers) {
-      const name = throttler.name!;
-      const policy = this.policies.get(name);
-      if (!policy) continue;
-      if (this.reflector.getAllAndOverride<boolean>(SKIP + name, targets)) continue;
+    for (const m of this.routeMeta(context)) {
+      const { throttler, policy, use, limit, ttl, block } = m;
+      const name = policy.name;
       if ((throttler.skipIf ?? this.commonOptions.skipIf)?.(context)) continue;
-      const use = this.reflector.getAllAndOverride<RateLimitUse | undefined>(RATE_LIMIT_USE + name, targets);
-      const limit = this.reflector.getAllAndOverride<unknown>(LIMIT + name, targets);
-      const ttl = this.reflector.getAllAndOverride<unknown>(TTL + name, targets);
-      if (!policy.global && use === undefined && limit === undefined && ttl === undefined) continue;
       const agents = throttler.ignoreUserAgents ?? this.commonOptions.ignoreUserAgents;
       if (agents?.some((re) => re.test(String(req.headers?.['user-agent'] ?? '')))) continue;
-      const block = this.reflector.getAllAndOverride<unknown>(BLOCK + name, targets);
-      routeTracker ??= this.reflector.getAllAndOverride(TRACKER + name, targets);
-      keyGenerator = this.reflector.getAllAndOverride(KEY_GENERATOR + name, targets) ?? keyGenerator;
+      routeTracker ??= m.tracker;
+      keyGenerator = m.keyGenerator ?? keyGenerator;
       applied.push({
         policy,
         use,

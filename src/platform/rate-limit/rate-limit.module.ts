@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type CanActivate } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { KeyBuilder, REDIS_CLIENT, type RedisClient } from '../redis/index.js';
@@ -58,7 +58,11 @@ import type { RateLimitModuleOptions } from './rate-limit.types.js';
     RateLimitMetrics,
     RateLimitExplorer,
     RateLimitGuard,
-    { provide: APP_GUARD, useExisting: RateLimitGuard },
+    {
+      provide: APP_GUARD,
+      inject: [RateLimitGuard],
+      useFactory: (guard: RateLimitGuard): CanActivate => ({ canActivate: (ctx) => guard.decide(ctx) }),
+    },
   ],
   exports: [RATE_LIMIT_MODULE_OPTIONS, RateLimiter, RedisThrottlerStorage, RateLimitGuard],
 })

@@ -1,14 +1,14 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { RateLimit } from './rate-limit.decorator.js';
-import { Public } from '../auth/auth.decorators.js';
+import { Public } from '../platform/auth/auth.decorators.js';
+import { RateLimit } from '../platform/rate-limit/index.js';
 
 /**
- * Test-only routes (mounted with `RATE_LIMIT_PROBE_ROUTES=1`) that apply the real named policies, so the
- * acceptance tests can set limits with `RATE_LIMIT_<NAME>` on built app processes before the feature
- * routes that will use them exist. Every route but `pair` also gets the global `default` policy; keys are
- * per route, so each route has its own budget.
+ * Test-only routes (mounted with `NODE_ENV=test` and `RATE_LIMIT_PROBE_ROUTES=1`) that apply the app's
+ * named policies (./config/rate-limit.policies.ts), so the acceptance tests can set limits with
+ * `RATE_LIMIT_<NAME>` on built app processes, away from the feature routes. Every route but `pair` also gets
+ * the global `default` policy; keys are per route, so each route has its own budget.
  */
 @ApiExcludeController()
 @Public()
