@@ -1,14 +1,7 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardModule, type BullBoardInstance } from '@bull-board/nestjs';
-import {
-  Inject,
-  Injectable,
-  Module,
-  type MiddlewareConsumer,
-  type NestModule,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { QueueRegistry } from '../queue.registry.js';
 import { DEAD_LETTER_QUEUE } from '../queue.types.js';
@@ -48,32 +41,22 @@ export class QueueDashboardLoader implements OnApplicationBootstrap {
   imports: [
     BullBoardModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: async (config: ConfigService) => ({
-        route: DASHBOARD_ROUTE,
-        // The board mounts on the app's own HTTP adapter (HTTP_ADAPTER, checked at boot).
-        adapter:
-          config.get<string>('http.adapter') === 'fastify'
-            ? (await import('@bull-board/fastify')).FastifyAdapter
+      useFactory: async (config: ConfigService) => {
+        const token = config.get<string>('http.adminToken');
+        // The board mounts on the app's own HTTP adapter (HTTP_ADAPTER, checked at boot). On Fastify the
+        // gate lives in the board's plugin (see gatedFastifyAdapter), not in Nest middleware.
+        const fastify = config.get<string>('http.adapter') === 'fastify';
+        return {
+          route: DASHBOARD_ROUTE,
+          adapter: fastify
+            ? (await import('./queue-dashboard.fastify.js')).gatedFastifyAdapter(token, DASHBOARD_ROUTE)
             : ExpressAdapter,
-        middleware: dashboardGate(config.get<string>('http.adminToken'), DASHBOARD_ROUTE),
-        boardOptions: { uiConfig: { boardTitle: 'Queues' } },
-      }),
+          middleware: fastify ? [] : dashboardGate(token, DASHBOARD_ROUTE),
+          boardOptions: { uiConfig: { boardTitle: 'Queues' } },
+        };
+      },
     }),
   ],
   providers: [QueueDashboardLoader],
 })
-export class QueueDashboardModule implements NestModule {
-  constructor(private readonly config: ConfigService) {}
-
-  /**
-   * @bull-board/nestjs puts the gate on the dashboard's route. Express middleware matches by prefix, so
-   * there it covers the page, its API and its assets; Fastify's matches the path itself, so the paths
-   * under it get the same gate here.
-   */
-  configure(consumer: MiddlewareConsumer): void {
-    if (this.config.get<string>('http.adapter') !== 'fastify') return;
-    consumer
-      .apply(dashboardGate(this.config.get<string>('http.adminToken'), DASHBOARD_ROUTE))
-      .forRoutes(`${DASHBOARD_ROUTE}/{*path}`);
-  }
-}
+export class QueueDashboardModule {}
