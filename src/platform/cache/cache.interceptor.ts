@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, of, type Observable } from 'rxjs';
 import { INTERCEPTORS_METADATA } from '../compat/nestjs-common.compat.js';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
@@ -15,6 +15,15 @@ import { CacheableMetadata as Cacheable } from './cache.metadata.js';
 import { httpCacheKey } from './cache.http-key.js';
 import { safeJsonParse } from './cache.safe-json.js';
 import { CacheService } from './cache.service.js';
+
+/** What the route answers for a hit's JSON text: the text itself, sent as JSON, unless the route set its own type. */
+function sendable(res: Response, text: string): unknown {
+  // A route's own Content-Type (@Header) decides how Express sends a string: answer the value then.
+  if (res.getHeader('Content-Type') !== undefined) return safeJsonParse(text);
+  // A string body keeps this Content-Type through Nest's reply and Express' send.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  return text;
+}
 
 /**
  * Per application (its ApplicationConfig) and handler: whether the handler's hits go out as text,
@@ -61,9 +70,7 @@ export class CacheInterceptor implements NestInterceptor {
       handler: context.getHandler().name,
       req,
     });
-    const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
-    const entry = { namespace, ttl: options.ttl, grace: options.grace, tags, l1: options.l1 };
-    const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    const entry = { namespace, ttl: options.ttl, grace: options.grace, l1: options.l1 };
     const handler = context.getHandler();
     const decided = this.decided();
     let text = decided.get(handler);
@@ -71,15 +78,20 @@ export class CacheInterceptor implements NestInterceptor {
       text = this.textIsInvisible(req, handler, context.getClass());
       decided.set(handler, text);
     }
-    return from(this.cache.fetch(key, loader, entry, text ? 'text' : 'value')).pipe(
+    if (text) {
+      const hit = this.cache.hitText(key, entry);
+      if (hit !== undefined) {
+        res.setHeader('X-Cache', 'HIT');
+        return of(sendable(res, hit));
+      }
+    }
+    // Tags and the loader only matter when the entry may be (re)written.
+    const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
+    const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    return from(this.cache.fetch(key, loader, { ...entry, tags }, text ? 'text' : 'value')).pipe(
       map((result) => {
         res.setHeader('X-Cache', result.status);
-        if (result.text === undefined) return result.value;
-        // A route's own Content-Type (@Header) decides how Express sends a string: answer the value then.
-        if (res.getHeader('Content-Type') !== undefined) return safeJsonParse(result.text);
-        // A string body keeps this Content-Type through Nest's reply and Express' send.
-        res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        return result.text;
+        return result.text === undefined ? result.value : sendable(res, result.text);
       }),
     );
   }
