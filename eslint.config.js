@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', '.test-tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/peers/**', 'coverage/**', '.data/**', '.test-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

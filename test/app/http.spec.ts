@@ -17,6 +17,7 @@ describeEachAdapter('HTTP basics', (adapter) => {
         ...redis.env,
         DATABASE_URL: await createTestDatabase(),
         BODY_LIMIT_KB: '1',
+        LOG_LEVEL: 'info',
         // One proxy hop is believed: the client IP is the last X-Forwarded-For entry (see the test below).
         TRUST_PROXY: '1',
         RATE_LIMIT_DEFAULT: '3/60s',
@@ -139,4 +140,44 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toMatch(/http_request_duration_seconds_bucket\{.*route="\/health\/live"/);
   });
+
+  it('writes one access log line per request (LOG_LEVEL=info): id, method, URL, status, time; 4xx as warn', async () => {
+    await fetch(`${app.url}/health/live?probe=1`, { headers: { 'X-Request-Id': 'access-ok' } });
+    await fetch(`${app.url}/nope`, { headers: { 'X-Request-Id': 'access-404' } });
+    const lines = await waitForLines(app, ['access-ok', 'access-404']);
+    expect(lines.get('access-ok')).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: 'access-ok', method: 'GET', url: '/health/live?probe=1' },
+      res: { statusCode: 200 },
+    });
+    expect(typeof lines.get('access-ok')!.responseTime).toBe('number');
+    expect(lines.get('access-404')).toMatchObject({ level: 40, res: { statusCode: 404 } });
+  });
+
+  it("counts requests refused before their handler (a guard's 401) under their route template", async () => {
+    expect((await fetch(`${app.url}/auth/me`)).status).toBe(401);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/auth\/me",status="401"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} [1-9]/,
+    );
+  });
 });
+
+/** The access log lines (parsed) of the given request ids, once all have been written. */
+async function waitForLines(app: AppHandle, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < 50 && found.size < ids.length; i++) {
+    for (const line of app.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as Record<string, unknown> & { req?: { id?: string } };
+      if (entry.msg === 'request completed' && ids.includes(entry.req?.id ?? ''))
+        found.set(entry.req!.id!, entry);
+    }
+    if (found.size < ids.length) await new Promise((r) => setTimeout(r, 100));
+  }
+  return found;
+}

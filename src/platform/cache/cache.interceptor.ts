@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { from, lastValueFrom, map, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, of, type Observable } from 'rxjs';
 import { INTERCEPTORS_METADATA } from '../compat/nestjs-common.compat.js';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { getHeader, setHeader } from '../http/adapter.js';
@@ -21,6 +21,15 @@ type HttpRequest = Parameters<typeof httpCacheKey>[1]['req'] & {
   method: string;
   app?: { get(name: string): unknown };
 };
+
+/** What the route answers for a hit's JSON text: the text itself, sent as JSON, unless the route set its own type. */
+function sendable(res: object, text: string): unknown {
+  // A route's own Content-Type (@Header) decides how Express sends a string: answer the value then.
+  if (getHeader(res, 'Content-Type') !== undefined) return safeJsonParse(text);
+  // A string body keeps this Content-Type through Nest's reply and Express' or Fastify's send.
+  setHeader(res, 'Content-Type', 'application/json; charset=utf-8');
+  return text;
+}
 
 /**
  * Per application (its ApplicationConfig) and handler: whether the handler's hits go out as text,
@@ -67,9 +76,7 @@ export class CacheInterceptor implements NestInterceptor {
       handler: context.getHandler().name,
       req,
     });
-    const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
-    const entry = { namespace, ttl: options.ttl, grace: options.grace, tags, l1: options.l1 };
-    const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    const entry = { namespace, ttl: options.ttl, grace: options.grace, l1: options.l1 };
     const handler = context.getHandler();
     const decided = this.decided();
     let text = decided.get(handler);
@@ -77,15 +84,20 @@ export class CacheInterceptor implements NestInterceptor {
       text = this.textIsInvisible(req, handler, context.getClass());
       decided.set(handler, text);
     }
-    return from(this.cache.fetch(key, loader, entry, text ? 'text' : 'value')).pipe(
+    if (text) {
+      const hit = this.cache.hitText(key, entry);
+      if (hit !== undefined) {
+        setHeader(res, 'X-Cache', 'HIT');
+        return of(sendable(res, hit));
+      }
+    }
+    // Tags and the loader only matter when the entry may be (re)written.
+    const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
+    const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    return from(this.cache.fetch(key, loader, { ...entry, tags }, text ? 'text' : 'value')).pipe(
       map((result) => {
         setHeader(res, 'X-Cache', result.status);
-        if (result.text === undefined) return result.value;
-        // A route's own Content-Type (@Header) decides how Express sends a string: answer the value then.
-        if (getHeader(res, 'Content-Type') !== undefined) return safeJsonParse(result.text);
-        // A string body keeps this Content-Type through Nest's reply and Express' or Fastify's send.
-        setHeader(res, 'Content-Type', 'application/json; charset=utf-8');
-        return result.text;
+        return result.text === undefined ? result.value : sendable(res, result.text);
       }),
     );
   }

@@ -74,6 +74,23 @@ export class CacheService {
   }
 
   /**
+   * A fresh in-memory hit of `key` as its JSON text (an object or array), counted as an L1 hit; else
+   * undefined, and the caller goes through `fetch`. Synchronous: HTTP answers a warm entry without a promise.
+   */
+  hitText(key: CacheKey, options: CacheEntryOptions = {}): string | undefined {
+    if (!this.engine.enabled) return undefined;
+    const opts = this.engine.resolve(options);
+    if (!opts.l1) return undefined;
+    const { store, stats } = this.engine;
+    const text = store.readL1(store.keys.entry(opts.namespace, key));
+    if (text?.state !== 'fresh') return undefined;
+    const payload = text.payload;
+    if (payload === undefined || (payload[0] !== '{' && payload[0] !== '[')) return undefined;
+    stats.answer(opts.namespace, 'HIT', 'l1');
+    return payload;
+  }
+
+  /**
    * The JSON text of `key` when this instance holds a fresh copy in memory, else undefined: no Redis call,
    * no load, no statistics. For callers that must decide something before they may go to Redis (a
    * session looked up before its token is verified).

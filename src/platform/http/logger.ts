@@ -1,5 +1,7 @@
 import type { Params } from 'nestjs-pino';
 
+const asIs = <T>(value: T): T => value;
+
 /**
  * nestjs-pino settings: JSON lines through one pino logger, which Nest's `Logger` uses too. Its
  * per-request middleware (pino-http: a child logger and a request-scoped store for every request,
@@ -11,6 +13,10 @@ export function loggerParams(level: string): Params {
     pinoHttp: {
       level,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // The access line's `req` and `res` are already plain summaries: pino-http's wrapped serializers
+      // would read them as raw objects (a plain `res` has no `headersSent`, so its status would be null).
+      wrapSerializers: false,
+      serializers: { req: asIs, res: asIs },
     },
     forRoutes: [],
   };

@@ -57,6 +57,7 @@ type Req = Record<string, unknown> & { path?: string; headers: Record<string, st
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly policies: Map<string, RateLimitPolicy>;
   private readonly skipPaths: string[];
+  private readonly customTracker: ThrottlerGetTrackerFunction | undefined;
   private readonly metaCache = new WeakMap<object, Map<object, RouteMeta[]>>();
 
   constructor(
@@ -70,6 +71,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     super(options, storage, reflector);
     this.policies = new Map(settings.policies.map((p) => [p.name, p]));
     this.skipPaths = settings.skipPaths ?? ['/health', '/metrics'];
+    this.customTracker = settings.getTracker;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -171,6 +173,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     return defaultTracker(req);
   }
 
+  /** The configured or per-route tracker, else the default one, synchronously (no promise per request). */
+  private trackerOf(
+    req: Record<string, unknown>,
+    context: ExecutionContext,
+    custom: ThrottlerGetTrackerFunction | undefined,
+  ): string | Promise<string> {
+    return custom ? custom(req, context) : defaultTracker(req);
+  }
+
   /** The per-route suffix: `Controller.handler`. */
   protected override generateKey(context: ExecutionContext, _tracker: string, _name: string): string {
     return `${context.getClass().name}.${context.getHandler().name}`;
@@ -199,19 +210,24 @@ export class RateLimitGuard extends ThrottlerGuard {
       if (agents?.some((re) => re.test(String(req.headers?.['user-agent'] ?? '')))) continue;
       routeTracker ??= m.tracker;
       keyGenerator = m.keyGenerator ?? keyGenerator;
+      // Awaited only when a function gave a promise: an await per number would cost a microtask each.
+      const l = this.resolveNumber(context, limit ?? policy.limit, name, 'limit');
+      const t = this.resolveNumber(context, ttl ?? policy.windowMs, name, 'ttl');
+      const b = this.resolveNumber(context, block ?? policy.blockMs ?? 0, name, 'blockDuration');
       applied.push({
         policy,
         use,
-        limit: await this.resolveNumber(context, limit ?? policy.limit, name, 'limit'),
-        ttl: await this.resolveNumber(context, ttl ?? policy.windowMs, name, 'ttl'),
-        block: await this.resolveNumber(context, block ?? policy.blockMs ?? 0, name, 'blockDuration'),
+        limit: typeof l === 'number' ? l : await l,
+        ttl: typeof t === 'number' ? t : await t,
+        block: typeof b === 'number' ? b : await b,
       });
     }
     if (applied.length === 0) return [];
     // One tracker per request (it is the hash tag); an `ip` policy makes it the IP for the whole route.
-    const tracker = applied.some((a) => a.policy.tracker === 'ip')
+    const tracked = applied.some((a) => a.policy.tracker === 'ip')
       ? `ip:${clientIp(req)}`
-      : await (routeTracker ?? this.commonOptions.getTracker!)(req, context);
+      : this.trackerOf(req, context, routeTracker ?? this.customTracker);
+    const tracker = typeof tracked === 'string' ? tracked : await tracked;
     return applied.map(({ policy, use, limit, ttl, block }) => {
       const route = keyGenerator(context, tracker, policy.name);
       const keyBy = use?.keyBy ?? policy.key;
@@ -231,13 +247,25 @@ export class RateLimitGuard extends ThrottlerGuard {
     });
   }
 
-  private async resolveNumber(context: ExecutionContext, value: unknown, policy: string, what: string) {
-    const resolved: unknown = typeof value === 'function' ? await value(context) : value;
-    const n = typeof resolved === 'string' && resolved.trim() !== '' ? Number(resolved) : resolved;
-    const min = what === 'blockDuration' ? 0 : 1;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < min) {
-      throw new Error(`invalid ${what} for rate-limit policy "${policy}": ${JSON.stringify(resolved)}`);
+  /** A policy number from its metadata: a number (synchronous, the usual case) or a function of the context. */
+  private resolveNumber(
+    context: ExecutionContext,
+    value: unknown,
+    policy: string,
+    what: string,
+  ): number | Promise<number> {
+    if (typeof value === 'function') {
+      return Promise.resolve(value(context)).then((v: unknown) => checkedNumber(v, policy, what));
     }
-    return Math.floor(n);
+    return checkedNumber(value, policy, what);
   }
+}
+
+function checkedNumber(resolved: unknown, policy: string, what: string): number {
+  const n = typeof resolved === 'string' && resolved.trim() !== '' ? Number(resolved) : resolved;
+  const min = what === 'blockDuration' ? 0 : 1;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min) {
+    throw new Error(`invalid ${what} for rate-limit policy "${policy}": ${JSON.stringify(resolved)}`);
+  }
+  return Math.floor(n);
 }
