@@ -16,8 +16,14 @@ export function gatedFastifyAdapter(adminToken: string | undefined, basePath: st
       const plugin = super.registerPlugin() as FastifyPluginCallback;
       return (fastify, opts, done) => {
         fastify.addHook('onRequest', (request, reply, next) => {
+          // The gate reads Express's `protocol`/`secure` (X-Forwarded-Proto under TRUST_PROXY): Fastify's
+          // `request.protocol` follows the same trust rule.
+          const raw = Object.assign(request.raw, {
+            protocol: request.protocol,
+            secure: request.protocol === 'https',
+          });
           let passed = false;
-          gate(request.raw, reply.raw, () => (passed = true));
+          gate(raw, reply.raw, () => (passed = true));
           if (passed) next();
           else reply.hijack();
         });
