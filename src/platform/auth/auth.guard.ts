@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
+import { httpOf } from '../http/execution.js';
 import { setPrincipal } from '../http/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { IS_PUBLIC, ROLES } from './auth.decorators.js';
@@ -17,7 +18,7 @@ function credentialsRequired(): ProblemException {
 /**
  * The global guard, registered before every other one (rate limits then track the verified `sub`, and an
  * invalid token is refused before any policy is consumed). Every route needs a principal unless it is
- * `@Public()`; `@Roles()` adds role checks. Routes outside HTTP contexts are left alone.
+ * `@Public()`; `@Roles()` adds role checks. GraphQL resolvers are checked as routes; other contexts are left alone.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -27,8 +28,8 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const req = httpOf<IncomingMessage>(context)?.req;
+    if (!req) return true;
     const principal = await this.auth.authenticate(req.headers);
     setPrincipal(req, principal);
     const targets = [context.getHandler(), context.getClass()];

@@ -2,6 +2,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { mergeMap, type Observable } from 'rxjs';
+import { httpOf } from '../http/execution.js';
 import { CacheEvict } from './cache.decorators.js';
 import { CacheService } from './cache.service.js';
 
@@ -14,10 +15,10 @@ export class CacheEvictInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+    const req = httpOf<Request>(context)?.req;
+    if (!req) return next.handle();
     const options = this.reflector.getAllAndOverride(CacheEvict, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
     return next.handle().pipe(
       mergeMap(async (result: unknown) => {
         await this.cache.evict(options, {

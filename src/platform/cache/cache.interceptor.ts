@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, type Observable } from 'rxjs';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
+import { httpOf } from '../http/execution.js';
 import { Cacheable } from './cache.decorators.js';
 import { httpCacheKey } from './cache.http-key.js';
 import { safeJsonParse } from './cache.safe-json.js';
@@ -37,11 +38,11 @@ export class CacheInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+    const http = httpOf<Request, Response>(context);
+    if (!http) return next.handle();
     const options = this.reflector.getAllAndOverride(Cacheable, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const { req, res } = http;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('X-Cache', 'BYPASS');
       return next.handle();
@@ -54,8 +55,9 @@ export class CacheInterceptor implements NestInterceptor {
     const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
     const entry = { namespace, ttl: options.ttl, grace: options.grace, tags, l1: options.l1 };
     const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
-    this.sendsText ??= this.textIsInvisible(req);
-    return from(this.cache.fetch(key, loader, entry, this.sendsText ? 'text' : 'value')).pipe(
+    // A resolver's value is not the response body: it always goes back as a value.
+    const asText = !http.graphql && (this.sendsText ??= this.textIsInvisible(req));
+    return from(this.cache.fetch(key, loader, entry, asText ? 'text' : 'value')).pipe(
       map((result) => {
         res.setHeader('X-Cache', result.status);
         if (result.text === undefined) return result.value;

@@ -9,7 +9,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { KeyBuilder } from '../redis/index.js';
-import { ProblemException, serviceUnavailable } from '../http/index.js';
+import { httpOf, ProblemException, serviceUnavailable } from '../http/index.js';
 import { THROTTLER_METADATA } from '../compat/nestjs-throttler.compat.js';
 import { RATE_LIMIT_USE, type RateLimitUse } from './rate-limit.decorator.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit.headers.js';
@@ -57,7 +57,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http' || (await this.shouldSkip(context))) return true;
+    if (!httpOf(context) || (await this.shouldSkip(context))) return true;
     const checks = await this.plan(context);
     if (checks.length === 0) return true;
     const { res } = this.getRequestResponse(context);
@@ -90,8 +90,14 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** `/health/*` and `/metrics` are never limited, whatever their controllers declare. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const path = (context.switchToHttp().getRequest<Req>().path ?? '').replace(/\/+$/, '');
+    const path = (httpOf<Req>(context)!.req.path ?? '').replace(/\/+$/, '');
     return this.skipPaths.some((p) => path === p || path.startsWith(p + '/'));
+  }
+
+  /** The request and response of a route or of a resolver call (httpOf). */
+  protected override getRequestResponse(context: ExecutionContext) {
+    const { req, res } = httpOf<Record<string, any>, Record<string, any>>(context)!;
+    return { req, res };
   }
 
   /** Principal, else client IP (see rate-limit.tracker.ts). */
