@@ -196,3 +196,18 @@ export const leaderboardLimitsConfig = registerAs('leaderboardLimits', () => {
   const e = env();
   return { maxMembers: e.LEADERBOARD_MAX_MEMBERS ?? 10_000, maxBoards: e.LEADERBOARD_MAX_BOARDS ?? 1_000 };
 });
+
+/** GraphQL: the operation result cache (GRAPHQL_RESULT_CACHE=0 turns it off), operation limits, persisted queries. */
+export const graphqlConfig = registerAs('graphql', () => {
+  const e = env();
+  return {
+    production: e.NODE_ENV === 'production',
+    resultCache: e.GRAPHQL_RESULT_CACHE !== '0',
+    maxDepth: e.GRAPHQL_MAX_DEPTH ?? 8,
+    maxAliases: e.GRAPHQL_MAX_ALIASES ?? 20,
+    maxComplexity: e.GRAPHQL_MAX_COMPLEXITY ?? 2000,
+    maxTokens: e.GRAPHQL_MAX_TOKENS ?? 5000,
+    apqTtlSeconds: e.GRAPHQL_APQ_TTL_S ?? 3600,
+    apqMaxDocumentLength: (e.GRAPHQL_APQ_MAX_KB ?? 16) * 1024,
+  };
+});

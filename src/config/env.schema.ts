@@ -186,6 +186,54 @@ export class EnvironmentVariables {
   @Max(10240, { message: 'BODY_LIMIT_KB must be an integer from 1 to 10240' })
   BODY_LIMIT_KB?: number;
 
+  // --- GraphQL (/graphql): the operation result cache, persisted queries and the operation limits ---
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'GRAPHQL_RESULT_CACHE must be 0 or 1' })
+  GRAPHQL_RESULT_CACHE?: string;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'GRAPHQL_MAX_DEPTH must be an integer from 1 to 100' })
+  @Min(1, { message: 'GRAPHQL_MAX_DEPTH must be an integer from 1 to 100' })
+  @Max(100, { message: 'GRAPHQL_MAX_DEPTH must be an integer from 1 to 100' })
+  GRAPHQL_MAX_DEPTH?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'GRAPHQL_MAX_ALIASES must be an integer from 0 to 1000' })
+  @Min(0, { message: 'GRAPHQL_MAX_ALIASES must be an integer from 0 to 1000' })
+  @Max(1000, { message: 'GRAPHQL_MAX_ALIASES must be an integer from 0 to 1000' })
+  GRAPHQL_MAX_ALIASES?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'GRAPHQL_MAX_COMPLEXITY must be an integer from 1 to 1000000' })
+  @Min(1, { message: 'GRAPHQL_MAX_COMPLEXITY must be an integer from 1 to 1000000' })
+  @Max(1000000, { message: 'GRAPHQL_MAX_COMPLEXITY must be an integer from 1 to 1000000' })
+  GRAPHQL_MAX_COMPLEXITY?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'GRAPHQL_MAX_TOKENS must be an integer from 100 to 1000000' })
+  @Min(100, { message: 'GRAPHQL_MAX_TOKENS must be an integer from 100 to 1000000' })
+  @Max(1000000, { message: 'GRAPHQL_MAX_TOKENS must be an integer from 100 to 1000000' })
+  GRAPHQL_MAX_TOKENS?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'GRAPHQL_APQ_TTL_S must be an integer from 1 to 604800' })
+  @Min(1, { message: 'GRAPHQL_APQ_TTL_S must be an integer from 1 to 604800' })
+  @Max(604800, { message: 'GRAPHQL_APQ_TTL_S must be an integer from 1 to 604800' })
+  GRAPHQL_APQ_TTL_S?: number;
+
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'GRAPHQL_APQ_MAX_KB must be an integer from 1 to 1024' })
+  @Min(1, { message: 'GRAPHQL_APQ_MAX_KB must be an integer from 1 to 1024' })
+  @Max(1024, { message: 'GRAPHQL_APQ_MAX_KB must be an integer from 1 to 1024' })
+  GRAPHQL_APQ_MAX_KB?: number;
+
   // --- rate limit (RateLimitModule): RATE_LIMIT_<NAME> overrides a named policy ---
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { problemAsGraphQLError } from '../graphql/gql.errors.js';
 import { ProblemException, statusTitle, statusType, type ProblemDetails } from './problem.js';
 
 interface BodyParserError {
@@ -92,7 +93,9 @@ export function toProblem(exception: unknown): { problem: ProblemDetails; header
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    // A resolver's error goes back to GraphQL, which answers it in its own format (src/platform/graphql).
+    if (host.getType<string>() === 'graphql') return problemAsGraphQLError(exception);
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: unknown }>();
