@@ -51,10 +51,11 @@ export function problemAsGraphQLError(exception: unknown): GraphQLError {
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const known = original instanceof GraphQLError || error instanceof GraphQLError;
-  const { stacktrace: _s, exception: _e, ...extensions } = (formatted.extensions ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const {
+    stacktrace: _s,
+    exception: _e,
+    ...extensions
+  } = (formatted.extensions ?? {}) as Record<string, unknown>;
   if (!known) {
     logger.error({ err: original }, 'unhandled GraphQL error');
     return { message: 'internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500 } };

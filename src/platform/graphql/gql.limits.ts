@@ -21,7 +21,12 @@ export interface GraphQLLimits {
 /** A refusal of the limits: 400, GraphQL format, with the problem type as in REST's 400s. */
 export function limitError(type: string, message: string): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: 'QUERY_TOO_LARGE', status: 400, type, http: { status: 400, headers: new HeaderMap() } },
+    extensions: {
+      code: 'QUERY_TOO_LARGE',
+      status: 400,
+      type,
+      http: { status: 400, headers: new HeaderMap() },
+    },
   });
 }
 
@@ -35,7 +40,8 @@ function depthOf(
   let max = 0;
   for (const s of set.selections) {
     let d = 0;
-    if (s.kind === Kind.FIELD) d = s.name.value.startsWith('__') ? 0 : 1 + depthOf(s.selectionSet, fragments, seen);
+    if (s.kind === Kind.FIELD)
+      d = (s.name.value === '__typename' ? 0 : 1) + depthOf(s.selectionSet, fragments, seen);
     else if (s.kind === Kind.INLINE_FRAGMENT) d = depthOf(s.selectionSet, fragments, seen);
     else if (!seen.has(s.name.value) && fragments[s.name.value]) {
       seen.add(s.name.value);
@@ -90,13 +96,19 @@ export function checkComplexity(
   variables: Record<string, unknown> | undefined,
   max: number,
 ): void {
-  const complexity = getComplexity({
-    schema,
-    query: document,
-    operationName,
-    variables,
-    estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-  });
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: document,
+      operationName,
+      variables,
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    // Variables that do not coerce: execution refuses them with its own 400 (BAD_USER_INPUT).
+    return;
+  }
   if (complexity > max) {
     throw limitError('query-too-complex', `query complexity ${complexity} exceeds the limit of ${max}`);
   }

@@ -28,7 +28,10 @@ export const GQL_CACHE_NAMESPACE = 'gql';
 
 /** An operation whose execution had errors: answered, never cached. */
 class Uncacheable extends Error {
-  constructor(readonly errors: readonly GraphQLError[], readonly data: unknown) {
+  constructor(
+    readonly errors: readonly GraphQLError[],
+    readonly data: unknown,
+  ) {
     super('operation had errors');
   }
 }
@@ -166,7 +169,10 @@ function errorResponse(errors: readonly GraphQLError[], data?: unknown) {
     http,
     body: {
       kind: 'single' as const,
-      singleResult: { errors: formatted, ...(data !== undefined ? { data: data as Record<string, unknown> } : {}) },
+      singleResult: {
+        errors: formatted,
+        ...(data !== undefined ? { data: data as Record<string, unknown> } : {}),
+      },
     },
   };
 }

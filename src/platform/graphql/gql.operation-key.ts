@@ -47,7 +47,8 @@ export function normalizedDocument(document: DocumentNode): string {
   });
   return print(sorted);
 }
-const bySortKey = (a: ASTNode, b: ASTNode) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0);
+const bySortKey = (a: ASTNode, b: ASTNode) =>
+  sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0;
 const byName = (a: { name: { value: string } }, b: { name: { value: string } }) =>
   a.name.value < b.name.value ? -1 : a.name.value > b.name.value ? 1 : 0;
 
@@ -104,7 +105,9 @@ export function operationPolicy(
           if (hint.scope === 'PRIVATE') policy.scope = 'PRIVATE';
           if (hint.tags) {
             const tags =
-              typeof hint.tags === 'function' ? hint.tags(getArgumentValues(def, node, variables)) : hint.tags;
+              typeof hint.tags === 'function'
+                ? hint.tags(getArgumentValues(def, node, variables))
+                : hint.tags;
             policy.tags.push(...tags);
           }
         },
