@@ -10,6 +10,8 @@ export interface GqlReply {
   cache: string | null;
   headers: Headers;
   body: {
+    // Answers are read loosely by path: the specs assert the shapes.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     data?: Record<string, any> | null;
     errors?: { message: string; extensions?: { code?: string; status?: number; type?: string } }[];
   };

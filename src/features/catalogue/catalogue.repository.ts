@@ -60,7 +60,10 @@ export class CatalogueRepository {
   /** The cars of `ids` (those that exist, in any order): one statement for a whole DataLoader batch. */
   async findMany(ids: readonly number[]): Promise<Car[]> {
     this.queries?.inc({ operation: 'findMany' });
-    return this.db.select().from(cars).where(inArray(cars.id, [...ids]));
+    return this.db
+      .select()
+      .from(cars)
+      .where(inArray(cars.id, [...ids]));
   }
 
   async create(car: NewCar): Promise<Car> {

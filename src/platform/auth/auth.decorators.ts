@@ -27,8 +27,7 @@ export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
  * @example list(@CurrentPrincipal() me: Principal) { return this.payments.list(me.sub); }
  */
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): Principal | undefined =>
-    principalOf(httpOf<object>(ctx)?.req ?? {}),
+  (_: unknown, ctx: ExecutionContext): Principal | undefined => principalOf(httpOf<object>(ctx)?.req ?? {}),
 );
 
 /** True when `principal` holds the `admin` role. */

@@ -4,7 +4,7 @@ import type { ExecutionContext } from '@nestjs/common';
 const RESOLVER_NAME_METADATA = 'graphql:resolver_name';
 
 /** The request and response a guard, interceptor or parameter decorator works with. */
-export interface HttpCall<Req = any, Res = any> {
+export interface HttpCall<Req = object, Res = unknown> {
   /** The HTTP request, or for a resolver call a per-call view of it (see {@link httpOf}). */
   req: Req;
   /** The HTTP response (Express `Response`, Fastify `FastifyReply`). */
@@ -21,7 +21,7 @@ interface ResolveInfo {
 }
 
 /** One view per resolver call: guards, interceptors and parameter decorators of that call share it. */
-const views = new WeakMap<object, HttpCall>();
+const views = new WeakMap<object, HttpCall<object, unknown>>();
 
 function isScalar(value: unknown): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
@@ -44,7 +44,9 @@ function isScalar(value: unknown): value is string | number | boolean {
  * const http = httpOf(context);
  * if (!http) return next.handle();
  */
-export function httpOf<Req = any, Res = any>(context: ExecutionContext): HttpCall<Req, Res> | undefined {
+export function httpOf<Req = object, Res = unknown>(
+  context: ExecutionContext,
+): HttpCall<Req, Res> | undefined {
   const type = context.getType<string>();
   if (type === 'http') {
     const http = context.switchToHttp();
@@ -74,11 +76,11 @@ export function httpOf<Req = any, Res = any>(context: ExecutionContext): HttpCal
       body: { value: args, writable: true },
       method: { value: info.operation.operation === 'query' ? 'GET' : 'POST', writable: true },
       originalUrl: { value: `${base.split('?')[0]}/${info.parentType.name}/${info.fieldName}` },
-    }) as Req;
-    call = { req: view, res: gql.res as Res, graphql: true };
+    }) as object;
+    call = { req: view, res: gql.res, graphql: true };
     views.set(info, call);
   }
-  return call as HttpCall<Req, Res>;
+  return call as unknown as HttpCall<Req, Res>;
 }
 
 /** True for a `@Resolver()` class: explorers leave its methods to the interceptors, as a controller's. */

@@ -96,7 +96,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** The request and response of a route or of a resolver call (httpOf). */
   protected override getRequestResponse(context: ExecutionContext) {
-    const { req, res } = httpOf<Record<string, any>, Record<string, any>>(context)!;
+    const { req, res } = httpOf<Req, Req>(context)!;
     return { req, res };
   }
 
