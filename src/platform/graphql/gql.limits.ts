@@ -96,9 +96,33 @@ export function checkComplexity(
   variables: Record<string, unknown> | undefined,
   max: number,
 ): void {
-  let complexity: number;
+  const memoKey = `${operationName ?? ''}\n${JSON.stringify(variables ?? {})}`;
+  let memo = complexities.get(document);
+  if (!memo) complexities.set(document, (memo = new Map()));
+  let complexity = memo.get(memoKey);
+  if (complexity === undefined) {
+    complexity = computeComplexity(schema, document, operationName, variables);
+    if (complexity === undefined) return;
+    // A small memo per document: the same query and variables again costs a Map lookup.
+    if (memo.size >= 256) memo.clear();
+    memo.set(memoKey, complexity);
+  }
+  if (complexity > max) {
+    throw limitError('query-too-complex', `query complexity ${complexity} exceeds the limit of ${max}`);
+  }
+}
+
+/** Complexity per parsed document, operation name and variables. */
+const complexities = new WeakMap<DocumentNode, Map<string, number>>();
+
+function computeComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown> | undefined,
+): number | undefined {
   try {
-    complexity = getComplexity({
+    return getComplexity({
       schema,
       query: document,
       operationName,
@@ -107,9 +131,6 @@ export function checkComplexity(
     });
   } catch {
     // Variables that do not coerce: execution refuses them with its own 400 (BAD_USER_INPUT).
-    return;
-  }
-  if (complexity > max) {
-    throw limitError('query-too-complex', `query complexity ${complexity} exceeds the limit of ${max}`);
+    return undefined;
   }
 }

@@ -111,7 +111,8 @@ export function operationCachePlugin(
               operationName: rc.request.operationName,
             });
             if (result.errors?.length) throw new Uncacheable(result.errors, result.data);
-            return result.data;
+            // The filler's query text: the same text later is answered as stored, without reordering.
+            return { q: rc.queryHash, d: result.data };
           };
           try {
             const found = await cache.fetch(key, loader, {
@@ -120,12 +121,15 @@ export function operationCachePlugin(
               tags: policy.tags,
             });
             status = found.status;
-            const fragments = new Map(
-              rc.document.definitions
-                .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-                .map((f) => [f.name.value, f]),
-            );
-            const data = inSelectionOrder(found.value, rc.operation.selectionSet, fragments);
+            let data: unknown = found.value.d;
+            if (found.value.q !== rc.queryHash) {
+              const fragments = new Map(
+                rc.document.definitions
+                  .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+                  .map((f) => [f.name.value, f]),
+              );
+              data = inSelectionOrder(data, rc.operation.selectionSet, fragments);
+            }
             return {
               http: { status: undefined, headers: new HeaderMap() },
               body: { kind: 'single', singleResult: { data: data as Record<string, unknown> } },

@@ -9,7 +9,9 @@ import {
   visitWithTypeInfo,
   type ASTNode,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -54,10 +56,20 @@ const byName = (a: { name: { value: string } }, b: { name: { value: string } }) 
 
 /** SHA-256 (base64url) of the normalised document and the operation name. */
 export function documentHash(document: DocumentNode, operationName: string | null | undefined): string {
-  return createHash('sha256')
-    .update(`${operationName ?? ''}\n${normalizedDocument(document)}`)
-    .digest('base64url');
+  let byName = hashes.get(document);
+  if (!byName) hashes.set(document, (byName = new Map()));
+  let hash = byName.get(operationName ?? '');
+  if (hash === undefined) {
+    hash = createHash('sha256')
+      .update(`${operationName ?? ''}\n${normalizedDocument(document)}`)
+      .digest('base64url');
+    byName.set(operationName ?? '', hash);
+  }
+  return hash;
 }
+
+/** Hashes per parsed document: printing and sorting is done once per query text, not per request. */
+const hashes = new WeakMap<DocumentNode, Map<string, string>>();
 
 /** SHA-256 (base64url) of the canonical JSON of the variables (keys sorted). */
 export function variablesHash(variables: Record<string, unknown> | undefined): string {
@@ -66,20 +78,32 @@ export function variablesHash(variables: Record<string, unknown> | undefined): s
     .digest('base64url');
 }
 
-/**
- * The cache policy of an operation: the lowest hint of the fields it selects, PRIVATE when any is, the tags
- * of every hinted field for its coerced arguments; undefined (not cached) when a root field has no hint or
- * the operation is not a query. Introspection is never cached.
- */
-export function operationPolicy(
+/** The part of a policy that depends on the document alone, and the hinted fields whose tags need arguments. */
+interface StaticPolicy {
+  policy?: { maxAgeMs: number; scope: 'PUBLIC' | 'PRIVATE'; tags: string[] };
+  tagged: {
+    def: GraphQLField<unknown, unknown>;
+    node: FieldNode;
+    tags: (args: Record<string, unknown>) => readonly string[];
+  }[];
+}
+
+/** Per parsed document (Apollo keeps one DocumentNode per query text) and operation: its static policy. */
+const statics = new WeakMap<DocumentNode, Map<string, StaticPolicy>>();
+
+function staticPolicy(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  variables: Record<string, unknown>,
-): OperationPolicy | undefined {
-  if (operation.operation !== 'query') return undefined;
-  const policy: OperationPolicy = { maxAgeMs: Infinity, scope: 'PUBLIC', tags: [] };
-  let cacheable = true;
+): StaticPolicy {
+  let byOperation = statics.get(document);
+  if (!byOperation) statics.set(document, (byOperation = new Map()));
+  const name = operation.name?.value ?? '';
+  let found = byOperation.get(name);
+  if (found) return found;
+  const policy = { maxAgeMs: Infinity, scope: 'PUBLIC' as 'PUBLIC' | 'PRIVATE', tags: [] as string[] };
+  const tagged: StaticPolicy['tagged'] = [];
+  let cacheable = operation.operation === 'query';
   const typeInfo = new TypeInfo(schema);
   const queryType = schema.getQueryType();
   const fragments = document.definitions.filter(
@@ -103,20 +127,34 @@ export function operationPolicy(
           }
           policy.maxAgeMs = Math.min(policy.maxAgeMs, hint.maxAgeMs);
           if (hint.scope === 'PRIVATE') policy.scope = 'PRIVATE';
-          if (hint.tags) {
-            const tags =
-              typeof hint.tags === 'function'
-                ? hint.tags(getArgumentValues(def, node, variables))
-                : hint.tags;
-            policy.tags.push(...tags);
-          }
+          if (typeof hint.tags === 'function') tagged.push({ def, node, tags: hint.tags });
+          else if (hint.tags) policy.tags.push(...hint.tags);
         },
       }),
     );
   }
-  if (!cacheable || !Number.isFinite(policy.maxAgeMs)) return undefined;
-  policy.tags = [...new Set(policy.tags)];
-  return policy;
+  found = { policy: cacheable && Number.isFinite(policy.maxAgeMs) ? policy : undefined, tagged };
+  byOperation.set(name, found);
+  return found;
+}
+
+/**
+ * The cache policy of an operation: the lowest hint of the fields it selects, PRIVATE when any is, the tags
+ * of every hinted field for its coerced arguments; undefined (not cached) when a root field has no hint or
+ * the operation is not a query. Introspection is never cached. The walk is done once per parsed document;
+ * a request only evaluates the tag functions for its variables.
+ */
+export function operationPolicy(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): OperationPolicy | undefined {
+  const { policy, tagged } = staticPolicy(schema, document, operation);
+  if (!policy) return undefined;
+  const tags = [...policy.tags];
+  for (const t of tagged) tags.push(...t.tags(getArgumentValues(t.def, t.node, variables)));
+  return { maxAgeMs: policy.maxAgeMs, scope: policy.scope, tags: [...new Set(tags)] };
 }
 
 /**
