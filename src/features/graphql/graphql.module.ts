@@ -8,11 +8,17 @@ import { AuthService } from '../../platform/auth/index.js';
 import { CacheService } from '../../platform/cache/index.js';
 import {
   aliasLimit,
+  cachedHitLimiter,
   depthLimit,
   formatGraphQLError,
   operationCachePlugin,
   RedisApqStore,
 } from '../../platform/graphql/index.js';
+import {
+  RATE_LIMIT_MODULE_OPTIONS,
+  RateLimiter,
+  type RateLimitModuleOptions,
+} from '../../platform/rate-limit/index.js';
 import { KeyBuilder, REDIS_CLIENT } from '../../platform/redis/index.js';
 import { BookingsModule } from '../bookings/bookings.module.js';
 import { CatalogueModule } from '../catalogue/catalogue.module.js';
@@ -37,13 +43,23 @@ import { PaymentsResolver } from './payments.resolver.js';
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [ConfigModule.forFeature(graphqlConfig)],
-      inject: [graphqlConfig.KEY, CacheService, AuthService, REDIS_CLIENT, KeyBuilder],
+      inject: [
+        graphqlConfig.KEY,
+        CacheService,
+        AuthService,
+        REDIS_CLIENT,
+        KeyBuilder,
+        RateLimiter,
+        RATE_LIMIT_MODULE_OPTIONS,
+      ],
       useFactory: (
         gql: ConfigType<typeof graphqlConfig>,
         cache: CacheService,
         auth: AuthService,
         redis: Redis | Cluster,
         keys: KeyBuilder,
+        limiter: RateLimiter,
+        rateLimits: RateLimitModuleOptions,
       ): ApolloDriverConfig => ({
         path: '/graphql',
         autoSchemaFile: true,
@@ -67,6 +83,7 @@ import { PaymentsResolver } from './payments.resolver.js';
         plugins: [
           operationCachePlugin(cache, auth, {
             enabled: gql.resultCache,
+            limitHit: cachedHitLimiter(limiter, keys, rateLimits.policies),
             limits: {
               maxDepth: gql.maxDepth,
               maxAliases: gql.maxAliases,

@@ -14,6 +14,7 @@ import type { CacheService } from '../cache/cache.service.js';
 import type { CacheStatus } from '../cache/cache.types.js';
 import { setPrincipal } from '../http/principal.js';
 import { formatGraphQLError, problemAsGraphQLError } from './gql.errors.js';
+import type { HitVerdict } from './gql.hit-limit.js';
 import { checkComplexity, type GraphQLLimits } from './gql.limits.js';
 import { documentHash, inSelectionOrder, operationPolicy, variablesHash } from './gql.operation-key.js';
 
@@ -40,6 +41,8 @@ class Uncacheable extends Error {
 export interface GraphQLOperationCacheOptions {
   /** false: no operation is cached (every answer `X-Cache: BYPASS`). */
   enabled: boolean;
+  /** The global rate limits of an answer from the cache (cachedHitLimiter); none when absent. */
+  limitHit?: (req: object) => Promise<HitVerdict>;
   limits: GraphQLLimits;
 }
 
@@ -54,7 +57,8 @@ export interface GraphQLOperationCacheOptions {
  *   the cache's metrics count them under namespace `gql`;
  * - answers an unknown persisted-query hash with 400 (Apollo's default is 200).
  * On a hit no resolver runs, so resolver guards do not run either: the token of a request is still
- * verified (401 when invalid), and PRIVATE entries are only ever served to their principal.
+ * verified (401 when invalid), PRIVATE entries are only ever served to their principal, and the global
+ * rate limits are counted by `limitHit`.
  */
 export function operationCachePlugin(
   cache: CacheService,
@@ -121,6 +125,13 @@ export function operationCachePlugin(
               tags: policy.tags,
             });
             status = found.status;
+            if (options.limitHit && status !== 'MISS' && status !== 'BYPASS') {
+              // No resolver ran, so no guard did: the global limits are counted here instead.
+              const verdict = await options.limitHit(req);
+              for (const [k, v] of Object.entries(verdict.headers))
+                rc.response.http.headers.set(k.toLowerCase(), v);
+              if (verdict.refused) return errorResponse([verdict.refused]);
+            }
             let data: unknown = found.value.d;
             if (found.value.q !== rc.queryHash) {
               const fragments = new Map(
