@@ -62,6 +62,9 @@ import { PaymentsResolver } from './payments.resolver.js';
         rateLimits: RateLimitModuleOptions,
       ): ApolloDriverConfig => ({
         path: '/graphql',
+        // Apollo's stop drains (closes) the HTTP server. Not on module destroy, which is before the app's
+        // own drain (running jobs finishing while /health/live answers 503): after it, with the app.
+        stopOnApplicationShutdown: true,
         autoSchemaFile: true,
         sortSchema: true,
         introspection: !gql.production,

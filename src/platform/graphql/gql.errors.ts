@@ -49,8 +49,10 @@ export function problemAsGraphQLError(exception: unknown): GraphQLError {
  * "internal server error".
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  // A resolver's error reaches here wrapped (located); a problem was already made a GraphQLError by
+  // ProblemFilter, anything else (a field resolver's own throw, outside the filters) is internal.
   const original = unwrapResolverError(error);
-  const known = original instanceof GraphQLError || error instanceof GraphQLError;
+  const known = original instanceof GraphQLError;
   const {
     stacktrace: _s,
     exception: _e,

@@ -2,7 +2,6 @@ import type { CallHandler } from '@nestjs/common';
 import { catchError, finalize, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { ProblemException } from '../http/problem.js';
 import { safeJsonParse } from '../cache/cache.safe-json.js';
-import { IdempotencyProblem } from './idempotency.errors.js';
 import type { IdempotencyService } from './idempotency.service.js';
 import type { Claim, StoredResponse } from './idempotency.store.js';
 import type { IdempotencyPolicy } from './idempotency.types.js';
@@ -33,11 +32,9 @@ export function executeResolver(
   return next.handle().pipe(
     mergeMap((value) => from(settle(200, value, false).then(() => value))),
     catchError((err: unknown) => {
+      // Always released: a stored error would replay as a null value, not as the error.
       const status = err instanceof ProblemException ? err.problem.status : 500;
-      const noResult =
-        (err instanceof ProblemException && err.problem.type === 'validation-error') ||
-        err instanceof IdempotencyProblem;
-      return from(settled ? Promise.resolve() : settle(status, null, noResult)).pipe(
+      return from(settled ? Promise.resolve() : settle(status, null, true)).pipe(
         mergeMap(() => throwError(() => err)),
       );
     }),
