@@ -18,6 +18,16 @@ const REPLAY_KEY = `bench-replay-${randomUUID()}`;
 /** @type {{ scenario: string, method?: string, path: string, headers?: Record<string,string>, body?: string, requests?: object[], setup?: (baseUrl: string) => Promise<void> }[]} */
 export const scenarios = [
   { scenario: 'plain', path: '/bench/plain' },
+  // GraphQL: a catalogue query served by the operation result cache (an L1 hit once warm, no resolver runs)
+  {
+    scenario: 'graphql-cached',
+    method: 'POST',
+    path: '/graphql',
+    body: JSON.stringify({
+      query: 'query Car($id: Int!) { car(id: $id) { id make model year dailyPrice currency available } }',
+      variables: { id: 7 },
+    }),
+  },
   // identity: a verified token with a warm session (0 Redis commands, 0 SQL queries per request)
   { scenario: 'authed', path: '/bench/authed', headers: { authorization: `Bearer ${BENCH_TOKEN}` } },
   // rate limit: one policy, then four policies (still one Redis call per request)

@@ -39,6 +39,7 @@ import { CatalogueModule } from './features/catalogue/catalogue.module.js';
 import { EventsModule } from './features/events/events.module.js';
 import { ExportsModule } from './features/exports/exports.module.js';
 import { FeatureFlagsModule } from './features/flags/flags.module.js';
+import { GraphQLApiModule } from './features/graphql/graphql.module.js';
 import { LeaderboardsModule } from './features/leaderboards/leaderboards.module.js';
 import { NotificationsModule } from './features/notifications/notifications.module.js';
 import { PaymentsModule } from './features/payments/payments.module.js';
@@ -129,6 +130,7 @@ import { testOnlyModules } from './testing/test-only.modules.js';
     UploadsModule,
     FeatureFlagsModule,
     EventsModule,
+    GraphQLApiModule,
     ...(process.env.BENCH_ROUTES === '1' ? [BenchModule] : []),
     ...testOnlyModules(),
   ],

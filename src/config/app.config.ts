@@ -195,3 +195,18 @@ export const leaderboardLimitsConfig = registerAs('leaderboardLimits', () => {
   const e = env();
   return { maxMembers: e.LEADERBOARD_MAX_MEMBERS, maxBoards: e.LEADERBOARD_MAX_BOARDS };
 });
+
+/** GraphQL: the operation result cache (GRAPHQL_RESULT_CACHE=0 turns it off), operation limits, persisted queries. */
+export const graphqlConfig = registerAs('graphql', () => {
+  const e = env();
+  return {
+    production: e.NODE_ENV === 'production',
+    resultCache: e.GRAPHQL_RESULT_CACHE,
+    maxDepth: e.GRAPHQL_MAX_DEPTH,
+    maxAliases: e.GRAPHQL_MAX_ALIASES,
+    maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    maxTokens: e.GRAPHQL_MAX_TOKENS,
+    apqTtlSeconds: e.GRAPHQL_APQ_TTL_S,
+    apqMaxDocumentLength: e.GRAPHQL_APQ_MAX_KB * 1024,
+  };
+});

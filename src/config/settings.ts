@@ -241,6 +241,34 @@ export const SETTINGS = {
     doc: '`1` with `NODE_ENV=test` mounts the `/rate-limit/probe/*` routes that use the named policies',
   }),
   BODY_LIMIT_KB: int(1, 10240, { default: 100, doc: 'largest accepted request body' }),
+  GRAPHQL_RESULT_CACHE: flag({
+    default: true,
+    doc: '`0` switches the GraphQL operation result cache off (every query `X-Cache: BYPASS`)',
+  }),
+  GRAPHQL_MAX_DEPTH: int(1, 100, {
+    default: 8,
+    doc: 'deepest field nesting of a GraphQL operation (fragments followed); deeper: 400',
+  }),
+  GRAPHQL_MAX_ALIASES: int(0, 1000, {
+    default: 20,
+    doc: 'aliased fields a GraphQL document may hold; more: 400',
+  }),
+  GRAPHQL_MAX_COMPLEXITY: int(1, 1_000_000, {
+    default: 2000,
+    doc: 'cost of an operation (1 a field, list fields times their `limit`); more: 400',
+  }),
+  GRAPHQL_MAX_TOKENS: int(100, 1_000_000, {
+    default: 5000,
+    doc: 'lexical tokens of a GraphQL document; more: 400 before it is parsed further',
+  }),
+  GRAPHQL_APQ_TTL_S: int(1, 604_800, {
+    default: 3600,
+    doc: "lifetime of a persisted query's document in Redis",
+  }),
+  GRAPHQL_APQ_MAX_KB: int(1, 1024, {
+    default: 16,
+    doc: 'longest document kept as a persisted query (longer ones run but are not stored)',
+  }),
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000, {
     default: 10_000,
     doc: 'time a client has to send its request headers; a slower one gets 408 problem+json and is cut off',

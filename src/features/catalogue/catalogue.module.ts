@@ -14,5 +14,6 @@ import { CatalogueRepository } from './catalogue.repository.js';
   ],
   controllers: [CatalogueController],
   providers: [CatalogueRepository],
+  exports: [CatalogueRepository],
 })
 export class CatalogueModule {}

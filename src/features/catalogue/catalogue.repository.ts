@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Counter } from 'prom-client';
 import { DATABASE, migrationsToken, type Database } from '../../platform/database/index.js';
 import { MetricsService } from '../../platform/metrics/metrics.service.js';
@@ -26,9 +26,17 @@ export class CatalogueRepository {
     });
   }
 
-  /** One page, newest id last, optionally of one make; with the total count. */
-  async list(page: number, limit: number, make?: string): Promise<{ items: Car[]; total: number }> {
-    const where = make === undefined ? undefined : eq(cars.make, make);
+  /** One page, newest id last, optionally of one make and/or availability; with the total count. */
+  async list(
+    page: number,
+    limit: number,
+    make?: string,
+    available?: boolean,
+  ): Promise<{ items: Car[]; total: number }> {
+    const where = and(
+      make === undefined ? undefined : eq(cars.make, make),
+      available === undefined ? undefined : eq(cars.available, available),
+    );
     this.queries?.inc({ operation: 'list' }, 2);
     const [items, totals] = await Promise.all([
       this.db
@@ -47,6 +55,15 @@ export class CatalogueRepository {
     this.queries?.inc({ operation: 'find' });
     const rows = await this.db.select().from(cars).where(eq(cars.id, id)).limit(1);
     return rows[0];
+  }
+
+  /** The cars of `ids` (those that exist, in any order): one statement for a whole DataLoader batch. */
+  async findMany(ids: readonly number[]): Promise<Car[]> {
+    this.queries?.inc({ operation: 'findMany' });
+    return this.db
+      .select()
+      .from(cars)
+      .where(inArray(cars.id, [...ids]));
   }
 
   async create(car: NewCar): Promise<Car> {

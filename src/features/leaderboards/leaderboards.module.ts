@@ -14,5 +14,6 @@ import { LeaderboardsController } from './leaderboards.controller.js';
     }),
   ],
   controllers: [LeaderboardsController],
+  exports: [LeaderboardModule],
 })
 export class LeaderboardsModule {}

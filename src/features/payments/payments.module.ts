@@ -14,5 +14,6 @@ import { PaymentsService } from './payments.service.js';
   ],
   controllers: [PaymentsController],
   providers: [PaymentsService],
+  exports: [PaymentsService],
 })
 export class PaymentsModule {}

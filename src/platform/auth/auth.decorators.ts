@@ -1,4 +1,5 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { httpOf } from '../http/execution.js';
 import { principalOf } from '../http/principal.js';
 import type { Principal } from './auth.types.js';
 
@@ -26,8 +27,7 @@ export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
  * @example list(@CurrentPrincipal() me: Principal) { return this.payments.list(me.sub); }
  */
 export const CurrentPrincipal = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): Principal | undefined =>
-    principalOf(ctx.switchToHttp().getRequest<Record<string, unknown>>()),
+  (_: unknown, ctx: ExecutionContext): Principal | undefined => principalOf(httpOf<object>(ctx)?.req ?? {}),
 );
 
 /** True when `principal` holds the `admin` role. */

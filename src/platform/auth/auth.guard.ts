@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
+import { httpOf } from '../http/execution.js';
 import { setPrincipal } from '../http/principal.js';
 import type { Principal } from './auth.types.js';
 import { ProblemException } from '../http/problem.js';
@@ -18,7 +19,7 @@ function credentialsRequired(): ProblemException {
 /**
  * The global guard, registered before every other one (rate limits then track the verified `sub`, and an
  * invalid token is refused before any policy is consumed). Every route needs a principal unless it is
- * `@Public()`; `@Roles()` adds role checks. Routes outside HTTP contexts are left alone.
+ * `@Public()`; `@Roles()` adds role checks. GraphQL resolvers are checked as routes; other contexts are left alone.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -31,8 +32,8 @@ export class AuthGuard implements CanActivate {
   private readonly rules = new WeakMap<object, Map<object, RouteRules>>();
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const req = httpOf<IncomingMessage>(context)?.req;
+    if (!req) return true;
     const rules = this.rulesOf(context.getHandler(), context.getClass());
     const principal = this.auth.authenticate(req.headers);
     // Anonymous, operator and warm sessions are decided without a promise.

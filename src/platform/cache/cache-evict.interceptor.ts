@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { mergeMap, type Observable } from 'rxjs';
+import { httpOf } from '../http/execution.js';
 import { CacheEvictMetadata as CacheEvict } from './cache.metadata.js';
 import { CacheService } from './cache.service.js';
 
@@ -13,10 +14,10 @@ export class CacheEvictInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+    const req = httpOf<{ params?: unknown; query?: unknown; body?: unknown }>(context)?.req;
+    if (!req) return next.handle();
     const options = this.reflector.getAllAndOverride(CacheEvict, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
-    const req = context.switchToHttp().getRequest<{ params?: unknown; query?: unknown; body?: unknown }>();
     return next.handle().pipe(
       mergeMap(async (result: unknown) => {
         await this.cache.evict(options, {

@@ -11,6 +11,7 @@ import {
 import { canonicalJson } from './cache.http-key.js';
 import { CacheKeys } from './cache.keys.js';
 import { CacheService } from './cache.service.js';
+import { isResolverClass } from '../http/execution.js';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -41,6 +42,8 @@ export class CacheExplorer implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      // Resolvers are served by the interceptors, as controllers are.
+      if (isResolverClass(instance.constructor)) continue;
       const proto = Object.getPrototypeOf(instance) as object | null;
       for (const name of this.scanner.getAllMethodNames(proto)) {
         const method = instance[name];

@@ -53,7 +53,7 @@ export function httpCacheKey(
     query: (req.query ?? {}) as Record<string, unknown>,
   };
   const namespace =
-    options.namespace ?? (target.className.replace(/Controller$/, '').toLowerCase() || 'http');
+    options.namespace ?? (target.className.replace(/(Controller|Resolver)$/, '').toLowerCase() || 'http');
   let key: KeyPart[];
   if (typeof options.key === 'function') key = CacheKeys.parts(options.key(ctx));
   else {

@@ -11,6 +11,7 @@ import { INTERCEPTORS_METADATA } from '../compat/nestjs-common.compat.js';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { getHeader, setHeader } from '../http/adapter.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
+import { httpOf } from '../http/execution.js';
 import { CacheableMetadata as Cacheable } from './cache.metadata.js';
 import { httpCacheKey } from './cache.http-key.js';
 import { safeJsonParse } from './cache.safe-json.js';
@@ -62,11 +63,11 @@ export class CacheInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+    const http = httpOf<HttpRequest, object>(context);
+    if (!http) return next.handle();
     const options = this.reflector.getAllAndOverride(Cacheable, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
-    const req = context.switchToHttp().getRequest<HttpRequest>();
-    const res = context.switchToHttp().getResponse<object>();
+    const { req, res } = http;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       setHeader(res, 'X-Cache', 'BYPASS');
       return next.handle();
@@ -79,7 +80,8 @@ export class CacheInterceptor implements NestInterceptor {
     const entry = { namespace, ttl: options.ttl, grace: options.grace, l1: options.l1 };
     const handler = context.getHandler();
     const decided = this.decided();
-    let text = decided.get(handler);
+    // A resolver's value is not the response body: it always goes back as a value.
+    let text = http.graphql ? false : decided.get(handler);
     if (text === undefined) {
       text = this.textIsInvisible(req, handler, context.getClass());
       decided.set(handler, text);

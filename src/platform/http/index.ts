@@ -5,3 +5,4 @@ export * from './problem.filter.js';
 export * from './validation.js';
 export * from './body-neutral.js';
 export * from './input-boundary.js';
+export * from './execution.js';

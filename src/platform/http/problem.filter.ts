@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { problemAsGraphQLError } from '../graphql/gql.errors.js';
 import { rawRequest, rawResponse, setHeader } from './adapter.js';
 import { ProblemException, statusTitle, statusType, type ProblemDetails } from './problem.js';
 
@@ -99,7 +100,9 @@ interface ProblemResponse {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    // A resolver's error goes back to GraphQL, which answers it in its own format (src/platform/graphql).
+    if (host.getType<string>() === 'graphql') return problemAsGraphQLError(exception);
     const ctx = host.switchToHttp();
     // Express's res or Fastify's reply: both answer status(), type() and send().
     const res = ctx.getResponse<ProblemResponse>();

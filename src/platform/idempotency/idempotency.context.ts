@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { httpOf } from '../http/execution.js';
 import type { IdempotencyRequestContext } from './idempotency.types.js';
 
 /** Where the interceptor leaves the claimed key on the request. */
@@ -13,7 +14,5 @@ export const IDEMPOTENCY_CONTEXT = Symbol('idempotency');
  */
 export const IdempotencyContext = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): IdempotencyRequestContext | undefined =>
-    ctx.switchToHttp().getRequest<Record<symbol, IdempotencyRequestContext | undefined>>()[
-      IDEMPOTENCY_CONTEXT
-    ],
+    httpOf<Record<symbol, IdempotencyRequestContext | undefined>>(ctx)?.req[IDEMPOTENCY_CONTEXT],
 );

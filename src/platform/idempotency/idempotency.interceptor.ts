@@ -11,10 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { catchError, finalize, of, throwError, type Observable } from 'rxjs';
 import { isRejectedByPipes } from '../compat/nestjs-core.compat.js';
 import { originalUrlOf, rawHeadersOf, rawResponse, setHeader, setStatus } from '../http/adapter.js';
+import { httpOf } from '../http/execution.js';
 import { actorOf } from '../http/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { KeyBuilder } from '../redis/key-builder.js';
 import { holdResponse } from './idempotency.capture.js';
+import { executeResolver, replayResolver } from './idempotency.graphql.js';
 import { IdempotencyProblem, inProgress, keyInvalid, keyMissing, keyReused } from './idempotency.errors.js';
 import { canonicalTarget, fingerprintOf, scopedKeyOf } from './idempotency.fingerprint.js';
 import { parseIdempotencyKey } from './idempotency.key.js';
@@ -46,15 +48,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() !== 'http') return next.handle();
+    const http = httpOf<IdempotentRequest & { method: string; [SEEN]?: true }, object>(context);
+    if (!http) return next.handle();
     const policy = this.reflector.getAllAndOverride(IdempotencyPolicyMetadata, [
       context.getHandler(),
       context.getClass(),
     ]);
-    const req = context.switchToHttp().getRequest<IdempotentRequest & { method: string; [SEEN]?: true }>();
+    const { req, res } = http;
     if (!policy || !METHODS.has(req.method) || req[SEEN]) return next.handle();
     req[SEEN] = true;
-    const res = context.switchToHttp().getResponse<object>();
 
     const key = parseIdempotencyKey(rawHeadersOf(req));
     if (key === undefined) {
@@ -84,10 +86,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       case 'running':
         throw inProgress(this.service.retryAfterSeconds);
       case 'done':
-        return of(this.replay(res, result.response));
+        return of(http.graphql ? replayResolver(result.response) : this.replay(res, result.response));
       case 'claimed': {
         const ctx: IdempotencyRequestContext = { key, scopedKey };
         (req as unknown as Record<symbol, unknown>)[IDEMPOTENCY_CONTEXT] = ctx;
+        if (http.graphql) return executeResolver(this.service, next, claim, policy);
         return this.execute(req, res, next, claim, policy);
       }
     }

@@ -4,6 +4,7 @@ import { METHOD_METADATA, PATH_METADATA } from '../compat/nestjs-common.compat.j
 import { checkTemplate } from './lock.keys.js';
 import { WITH_LOCK, type WithLockMetadata } from './lock.metadata.js';
 import { LockService } from './lock.service.js';
+import { isResolverClass } from '../http/execution.js';
 
 const WRAPPED = Symbol('WITH_LOCK_WRAPPED');
 const LIFECYCLE = new Set([
@@ -47,6 +48,8 @@ export class LockExplorer implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.metatype) continue;
+      // Resolvers are served by LockInterceptor, as controllers are.
+      if (isResolverClass(wrapper.metatype)) continue;
       const classMeta = this.reflector.get<WithLockMetadata | undefined>(WITH_LOCK, instance.constructor);
       const proto = Object.getPrototypeOf(instance) as Record<string, unknown>;
       for (const name of this.scanner.getAllMethodNames(proto)) {

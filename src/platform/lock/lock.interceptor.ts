@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { defer, lastValueFrom, type Observable } from 'rxjs';
+import { httpOf } from '../http/execution.js';
 import { WITH_LOCK, type WithLockMetadata } from './lock.metadata.js';
 import { REQUEST_LOCK } from './lock.params.js';
 import { LockService } from './lock.service.js';
@@ -26,12 +27,12 @@ export class LockInterceptor implements NestInterceptor {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!metadata || context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<LockRequest>();
+    const req = metadata && httpOf<LockRequest>(context)?.req;
+    if (!req) return next.handle();
     // @WithLock on both the class and the method registers this interceptor twice: lock once.
     if (req[REQUEST_LOCK]) return next.handle();
     return defer(() => {
-      const parts = metadata.resolve({
+      const parts = metadata!.resolve({
         params: req.params as Record<string, string>,
         query: req.query as Record<string, unknown>,
         body: req.body as unknown,
@@ -42,7 +43,7 @@ export class LockInterceptor implements NestInterceptor {
           req[REQUEST_LOCK] = lock;
           return lastValueFrom(next.handle(), { defaultValue: undefined });
         },
-        metadata.options,
+        metadata!.options,
       );
     });
   }

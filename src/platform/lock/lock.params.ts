@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { httpOf } from '../http/execution.js';
 import type { HeldLock } from './lock.context.js';
 
 /** Where LockInterceptor leaves the held lock on the request. */
@@ -16,14 +17,14 @@ export function requestLock(req: object): HeldLock | undefined {
  * create(@Body() dto: CreateBookingDto, @FencingToken() fence: number) {}
  */
 export const FencingToken = createParamDecorator((_: unknown, ctx: ExecutionContext): number => {
-  const lock = requestLock(ctx.switchToHttp().getRequest<object>());
+  const lock = requestLock(httpOf<object>(ctx)?.req ?? {});
   if (!lock) throw new Error('@FencingToken() is used on a route without @WithLock');
   return lock.fencingToken;
 });
 
 /** The whole held lock of a `@WithLock` route (resource, fencing token, abort signal). */
 export const CurrentLock = createParamDecorator((_: unknown, ctx: ExecutionContext): HeldLock => {
-  const lock = requestLock(ctx.switchToHttp().getRequest<object>());
+  const lock = requestLock(httpOf<object>(ctx)?.req ?? {});
   if (!lock) throw new Error('@CurrentLock() is used on a route without @WithLock');
   return lock;
 });

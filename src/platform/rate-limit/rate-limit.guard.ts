@@ -12,7 +12,7 @@ import {
 } from '@nestjs/throttler';
 import { KeyBuilder } from '../redis/index.js';
 import { requestPath } from '../http/adapter.js';
-import { ProblemException, serviceUnavailable } from '../http/index.js';
+import { httpOf, ProblemException, serviceUnavailable } from '../http/index.js';
 import { THROTTLER_METADATA } from '../compat/nestjs-throttler.compat.js';
 import { RATE_LIMIT_USE, type RateLimitUse } from './rate-limit.decorator.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit.headers.js';
@@ -83,7 +83,7 @@ export class RateLimitGuard extends ThrottlerGuard {
    * guard, since throttler's base class types `canActivate` as async.
    */
   decide(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') return true;
+    if (!httpOf(context)) return true;
     // Routes no policy applies to (the common case) are decided without a promise.
     if (this.routeMeta(context).length === 0 || this.skipsPath(context)) return true;
     return this.limit(context);
@@ -126,7 +126,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   private skipsPath(context: ExecutionContext): boolean {
-    const path = requestPath(context.switchToHttp().getRequest<Req>()).replace(/\/+$/, '');
+    const path = requestPath(httpOf<Req>(context)!.req).replace(/\/+$/, '');
     return this.skipPaths.some((p) => path === p || path.startsWith(p + '/'));
   }
 
@@ -166,6 +166,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     }
     byClass.set(controller, meta);
     return meta;
+  }
+
+  /** The request and response of a route or of a resolver call (httpOf). */
+  protected override getRequestResponse(context: ExecutionContext) {
+    const { req, res } = httpOf<Req, Req>(context)!;
+    return { req, res };
   }
 
   /** Principal, else client IP (see rate-limit.tracker.ts). */
