@@ -1,4 +1,4 @@
-// `npm run load:graphql`: the integration project (same transform, harness, globalSetup) narrowed to the
+// `npm run load` (all) or `npm run load:graphql`: the integration project (same transform, harness, globalSetup) narrowed to the
 // load checks, test/**/*.load.ts, which `npm test` does not match (they take minutes, not seconds).
 import base from './jest.config.js';
 

@@ -1,4 +1,4 @@
-// The seeds' check of the GraphQL result cache: a Zipf-distributed load of catalogue queries over 3
+// The database check of the GraphQL result cache: a Zipf-distributed load of catalogue queries over 3
 // instances (one Redis Cluster, one PostgreSQL), once without any cache and once with it; PostgreSQL's reads
 // of the catalogue counted with pg_stat_statements. `npm run load:graphql` (not part of `npm test`).
 // GQL_LOAD_REQUESTS (default 6000), GQL_LOAD_CONCURRENCY (24), GQL_LOAD_WRITE_RATIO (0: reads only).
