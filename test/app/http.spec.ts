@@ -134,6 +134,30 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(crossSite.status).toBe(403);
   });
 
+  it('serves /graphql: a catalogue query, its repeat from the result cache, a syntax error as a 400', async () => {
+    // A client IP of its own (one trusted hop): the spec's default limit of 3 a minute is not shared.
+    const post = (query: string) =>
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.77' },
+        body: JSON.stringify({ query }),
+      });
+    const query = '{ cars(page: 1, limit: 2) { items { id make } total } }';
+    const miss = await post(query);
+    expect(miss.status).toBe(200);
+    expect(miss.headers.get('x-cache')).toBe('MISS');
+    const body = (await miss.json()) as { data: { cars: { items: unknown[] } } };
+    expect(body.data.cars.items).toHaveLength(2);
+    const hit = await post(query);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(await hit.json()).toEqual(body);
+    const bad = await post('{ cars(limit: 2) { items { id ');
+    expect(bad.status).toBe(400);
+    expect(
+      ((await bad.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    ).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
   it('serves Prometheus metrics with the HTTP duration histogram', async () => {
     const res = await fetch(`${app.url}/metrics`);
     expect(res.status).toBe(200);

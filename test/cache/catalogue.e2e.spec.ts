@@ -215,5 +215,5 @@ describeEachTopology(
       }
     }, 60_000);
   },
-  ['standalone', 'cluster'],
+  ['cluster'],
 );

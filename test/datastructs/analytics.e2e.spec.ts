@@ -126,5 +126,5 @@ describeEachTopology(
       expect(other.body).toMatchObject({ views: 0, uniqueVisitors: 0 });
     }, 90_000);
   },
-  ['standalone', 'cluster'],
+  ['cluster'],
 );

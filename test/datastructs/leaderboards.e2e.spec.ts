@@ -127,5 +127,5 @@ describeEachTopology(
       );
     }, 120_000);
   },
-  ['standalone', 'cluster'],
+  ['cluster'],
 );

@@ -165,5 +165,5 @@ describeEachTopology(
       }
     }, 30_000);
   },
-  ['standalone', 'cluster'],
+  ['cluster'],
 );

@@ -152,5 +152,5 @@ describeEachTopology(
       );
     }, 90_000);
   },
-  ['standalone', 'cluster'],
+  ['cluster'],
 );

@@ -1,17 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ProblemException } from '../../platform/http/index.js';
+import { carNotFound, carTag, changeCar } from './catalogue.changes.js';
 import { Cacheable, CacheEvict } from '../../platform/cache/index.js';
 import { CarIdParams, CreateCarDto, ListCarsQuery, UpdateCarDto } from './catalogue.dto.js';
 import { CatalogueRepository } from './catalogue.repository.js';
 import type { Car } from './catalogue.schema.js';
 import { Public, Roles } from '../../platform/auth/index.js';
-
-/** The tag of one car: ids normalised (`/cars/042` and `/cars/42` share it). */
-const carTag = (id: unknown) => `car:${Number(id)}`;
-
-const notFound = (id: number) =>
-  new ProblemException(404, 'not-found', 'Not Found', { detail: `car ${id} does not exist` });
 
 /**
  * The car catalogue. Reads are public and cached in both tiers with tags (`cars` on every list page,
@@ -45,7 +39,7 @@ export class CatalogueController {
   })
   async get(@Param() { id }: CarIdParams): Promise<Car> {
     const car = await this.repo.find(id);
-    if (!car) throw notFound(id);
+    if (!car) throw carNotFound(id);
     return car;
   }
 
@@ -63,15 +57,6 @@ export class CatalogueController {
   @Roles('admin')
   @CacheEvict({ tags: ({ params }) => ['cars', carTag(params.id)] })
   async update(@Param() { id }: CarIdParams, @Body() dto: UpdateCarDto): Promise<Car> {
-    const patch = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined));
-    if (Object.keys(patch).length === 0) {
-      throw new ProblemException(400, 'validation-error', 'Bad Request', {
-        detail: 'give at least one of model, year, dailyPrice, available',
-        errors: [],
-      });
-    }
-    const car = await this.repo.update(id, patch);
-    if (!car) throw notFound(id);
-    return car;
+    return changeCar(this.repo, id, dto);
   }
 }

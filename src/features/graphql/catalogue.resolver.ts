@@ -2,16 +2,10 @@ import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Public, Roles } from '../../platform/auth/index.js';
 import { Cacheable, CacheEvict } from '../../platform/cache/index.js';
 import { CacheControl } from '../../platform/graphql/index.js';
-import { ProblemException } from '../../platform/http/index.js';
+import { carNotFound, carTag, changeCar } from '../catalogue/catalogue.changes.js';
 import { CatalogueRepository } from '../catalogue/catalogue.repository.js';
 import type { Car } from '../catalogue/catalogue.schema.js';
 import { CarPage, CarsArgs, CarType, UpdateCarInput } from './graphql.types.js';
-
-/** The tag of one car, as the REST controller makes it: both APIs invalidate each other's entries. */
-const carTag = (id: unknown) => `car:${Number(id)}`;
-
-const notFound = (id: number) =>
-  new ProblemException(404, 'not-found', 'Not Found', { detail: `car ${id} does not exist` });
 
 /**
  * The catalogue over GraphQL: public reads with cache hints (operation result cache) and, on `car`, the
@@ -47,7 +41,7 @@ export class CatalogueResolver {
   })
   async car(@Args('id', { type: () => Int }) id: number): Promise<Car> {
     const car = await this.repo.find(id);
-    if (!car) throw notFound(id);
+    if (!car) throw carNotFound(id);
     return car;
   }
 
@@ -58,15 +52,6 @@ export class CatalogueResolver {
     @Args('id', { type: () => Int }) id: number,
     @Args('input') input: UpdateCarInput,
   ): Promise<Car> {
-    const patch = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null));
-    if (Object.keys(patch).length === 0) {
-      throw new ProblemException(400, 'validation-error', 'Bad Request', {
-        detail: 'give at least one of model, year, dailyPrice, available',
-        errors: [],
-      });
-    }
-    const car = await this.repo.update(id, patch);
-    if (!car) throw notFound(id);
-    return car;
+    return changeCar(this.repo, id, input);
   }
 }
