@@ -1,4 +1,5 @@
 import type { Params } from 'nestjs-pino';
+import { destination } from 'pino';
 
 const asIs = <T>(value: T): T => value;
 
@@ -10,14 +11,20 @@ const asIs = <T>(value: T): T => value;
  */
 export function loggerParams(level: string): Params {
   return {
-    pinoHttp: {
-      level,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      // The access line's `req` and `res` are already plain summaries: pino-http's wrapped serializers
-      // would read them as raw objects (a plain `res` has no `headersSent`, so its status would be null).
-      wrapSerializers: false,
-      serializers: { req: asIs, res: asIs },
-    },
+    pinoHttp: [
+      {
+        level,
+        redact: ['req.headers.authorization', 'req.headers.cookie'],
+        // The access line's `req` and `res` are already plain summaries: pino-http's wrapped serializers
+        // would read them as raw objects (a plain `res` has no `headersSent`, so its status would be null).
+        wrapSerializers: false,
+        serializers: { req: asIs, res: asIs },
+      },
+      // Asynchronous writes to stdout: lines logged while a write is in flight go out together in the
+      // next one (one syscall for many access lines under load, none held back when idle); pino flushes
+      // what is pending when the process exits.
+      destination({ dest: 1, sync: false }),
+    ],
     forRoutes: [],
   };
 }
