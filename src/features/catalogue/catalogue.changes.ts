@@ -1,9 +1,19 @@
+import type { CacheableOptions } from '../../platform/cache/index.js';
 import { ProblemException } from '../../platform/http/index.js';
 import type { CatalogueRepository } from './catalogue.repository.js';
 import type { Car } from './catalogue.schema.js';
 
 /** The tag of one car, shared by REST and GraphQL entries: ids normalised (`/cars/042` and `/cars/42` share it). */
 export const carTag = (id: unknown) => `car:${Number(id)}`;
+
+/** How one car is cached, by `GET /catalogue/cars/:id` and by the `car(id)` query alike. */
+export const ONE_CAR: CacheableOptions = {
+  namespace: 'catalogue',
+  ttl: '5m',
+  grace: '1h',
+  tags: ({ params }) => [carTag(params.id)],
+  public: true,
+};
 
 /** 404 problem for a car that does not exist. */
 export const carNotFound = (id: number) =>

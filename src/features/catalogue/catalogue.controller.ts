@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { carNotFound, carTag, changeCar } from './catalogue.changes.js';
+import { carNotFound, carTag, changeCar, ONE_CAR } from './catalogue.changes.js';
 import { Cacheable, CacheEvict } from '../../platform/cache/index.js';
 import { CarIdParams, CreateCarDto, ListCarsQuery, UpdateCarDto } from './catalogue.dto.js';
 import { CatalogueRepository } from './catalogue.repository.js';
@@ -30,13 +30,7 @@ export class CatalogueController {
 
   @Public()
   @Get(':id')
-  @Cacheable({
-    namespace: 'catalogue',
-    ttl: '5m',
-    grace: '1h',
-    tags: ({ params }) => [carTag(params.id)],
-    public: true,
-  })
+  @Cacheable(ONE_CAR)
   async get(@Param() { id }: CarIdParams): Promise<Car> {
     const car = await this.repo.find(id);
     if (!car) throw carNotFound(id);

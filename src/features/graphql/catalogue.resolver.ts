@@ -2,7 +2,7 @@ import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Public, Roles } from '../../platform/auth/index.js';
 import { Cacheable, CacheEvict } from '../../platform/cache/index.js';
 import { CacheControl } from '../../platform/graphql/index.js';
-import { carNotFound, carTag, changeCar } from '../catalogue/catalogue.changes.js';
+import { carNotFound, carTag, changeCar, ONE_CAR } from '../catalogue/catalogue.changes.js';
 import { CatalogueRepository } from '../catalogue/catalogue.repository.js';
 import type { Car } from '../catalogue/catalogue.schema.js';
 import { CarPage, CarsArgs, CarType, UpdateCarInput } from './graphql.types.js';
@@ -32,13 +32,7 @@ export class CatalogueResolver {
   @Public()
   @Query(() => CarType, { description: 'One car (NOT_FOUND when it does not exist)' })
   @CacheControl({ maxAge: '5m', tags: ({ id }) => [carTag(id)] })
-  @Cacheable({
-    namespace: 'catalogue',
-    ttl: '5m',
-    grace: '1h',
-    tags: ({ params }) => [carTag(params.id)],
-    public: true,
-  })
+  @Cacheable(ONE_CAR)
   async car(@Args('id', { type: () => Int }) id: number): Promise<Car> {
     const car = await this.repo.find(id);
     if (!car) throw carNotFound(id);
