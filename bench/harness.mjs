@@ -40,7 +40,7 @@ export async function startBench(options = {}) {
       REDIS_URL: `redis://127.0.0.1:${redisServer.port}`,
       DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
       DATA_DIR: join(work, 'data'),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', // info: the access log's cost
       AUTH_JWT_SECRET: BENCH_AUTH_SECRET,
       EMAIL_TRANSPORT: 'log', // production would otherwise require SMTP_URL
       HTTP_ADAPTER: benchAdapter,
