@@ -14,6 +14,11 @@ import { applyServerLimits } from './platform/http/server-limits.js';
 import { declareProblemResponses } from './platform/http/openapi-problems.js';
 import { requestContext } from './platform/http/request-context.js';
 import { MetricsService } from './platform/metrics/index.js';
+import { DASHBOARD_ROUTE } from './platform/queue/dashboard/queue-dashboard.module.js';
+import { GRAPHQL_PATH } from './features/graphql/graphql.module.js';
+
+/** Where the OpenAPI document and its UI are served. */
+const DOCS_PATH = '/docs';
 
 /** Hard stop if draining and closing connections hang: an orchestrator's SIGKILL is worse. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -41,7 +46,12 @@ async function bootstrap(): Promise<void> {
   // First middleware: the request id, access log and duration metric cover every request, 404s included.
   useFirstMiddleware(
     app,
-    requestContext({ logger: PinoLogger.root, duration: app.get(MetricsService).httpDuration() }),
+    requestContext({
+      logger: PinoLogger.root,
+      duration: app.get(MetricsService).httpDuration(),
+      // Apps mounted as middleware on Express: counted under their mount, not as unmatched.
+      mounts: [GRAPHQL_PATH, DASHBOARD_ROUTE, DOCS_PATH],
+    }),
   );
   applyInputBoundary(app, { bodyLimitKb: http.bodyLimitKb });
   applyServerLimits(
@@ -63,7 +73,7 @@ async function bootstrap(): Promise<void> {
         .build(),
     ),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, { jsonDocumentUrl: 'docs-json' });
 
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   const health = app.get(HealthRegistry);

@@ -156,6 +156,14 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(
       ((await bad.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
     ).toBe('GRAPHQL_PARSE_FAILED');
+    // Counted under the endpoint's path (on Express, Apollo is middleware, not a route).
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/graphql",status="200"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/graphql",status="400"\} [1-9]/,
+    );
   });
 
   it('serves Prometheus metrics with the HTTP duration histogram', async () => {

@@ -29,6 +29,9 @@ import { CatalogueResolver } from './catalogue.resolver.js';
 import { LeaderboardsResolver } from './leaderboards.resolver.js';
 import { PaymentsResolver } from './payments.resolver.js';
 
+/** Where the GraphQL endpoint is served. */
+export const GRAPHQL_PATH = '/graphql';
+
 /**
  * `/graphql` (code first, Apollo Server 5): the catalogue, bookings, payments and leaderboards over the
  * same services as REST, with the same guards and decorators. The driver's options are adapter-neutral:
@@ -61,7 +64,7 @@ import { PaymentsResolver } from './payments.resolver.js';
         limiter: RateLimiter,
         rateLimits: RateLimitModuleOptions,
       ): ApolloDriverConfig => ({
-        path: '/graphql',
+        path: GRAPHQL_PATH,
         // Apollo's stop drains (closes) the HTTP server. Not on module destroy, which is before the app's
         // own drain (running jobs finishing while /health/live answers 503): after it, with the app.
         stopOnApplicationShutdown: true,

@@ -24,14 +24,31 @@ export interface RequestContextOptions {
   /** `http_request_duration_seconds` by method, route template and status. */
   duration: Histogram<'method' | 'route' | 'status'>;
   routeOf?: RouteOf;
+  /**
+   * Paths where an app is mounted as middleware rather than as routes (GraphQL, the queue dashboard, the
+   * API docs on Express): a request under one without a matched route is labelled with the mount path.
+   */
+  mounts?: readonly string[];
 }
 
 const expressRoute: RouteOf = (req) => req.route?.path;
 
+/** The mount a request's path is at or under (`/graphql`, `/admin/queues/api/queues`), if any. */
+function mountOf(mounts: readonly string[], url: string): string | undefined {
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).toLowerCase();
+  for (const mount of mounts) {
+    if (path.startsWith(mount) && (path.length === mount.length || path[mount.length] === '/')) {
+      return mount;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The per-request work every route pays, in one middleware and one `finish` listener: the request id
  * (a client's well-formed `X-Request-Id` is kept, else a UUID; echoed on the response), the duration
- * histogram (route template, never the raw URL: its label values would be unbounded) and the access
+ * histogram (route template or mount path, never the raw URL: its label values would be unbounded) and the access
  * log line (`request completed`, level by status: 5xx error, 4xx warn, else info), written only when
  * that level is enabled. Nothing is allocated for the log unless it is written, and the histogram's
  * label sets are looked up once per (method, route, status).
@@ -40,6 +57,7 @@ const expressRoute: RouteOf = (req) => req.route?.path;
 export function requestContext(opts: RequestContextOptions) {
   const { logger, duration } = opts;
   const routeOf = opts.routeOf ?? expressRoute;
+  const mounts = (opts.mounts ?? []).map((m) => m.toLowerCase());
   const children = new Map<string, { observe(v: number): void }>();
 
   function observe(method: string, route: string, status: number, seconds: number): void {
@@ -55,7 +73,8 @@ export function requestContext(opts: RequestContextOptions) {
   function finished(req: Req, res: Res, started: number): void {
     const ms = performance.now() - started;
     const status = res.statusCode;
-    observe(req.method ?? 'GET', routeOf(req) ?? 'unmatched', status, ms / 1000);
+    const route = routeOf(req) ?? mountOf(mounts, req.originalUrl ?? req.url ?? '/') ?? 'unmatched';
+    observe(req.method ?? 'GET', route, status, ms / 1000);
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (!logger.isLevelEnabled(level)) return;
     logger[level](
