@@ -2,6 +2,7 @@
 // PostgreSQL. The operation result cache and its keys, invalidation across REST and GraphQL on every
 // instance, each decorator on a resolver, DataLoader batching, identity, and bad queries answered 4xx.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { startApps, type AppHandle } from '../support/app-process.js';
 import { authHeader } from '../support/auth.js';
@@ -380,6 +381,36 @@ describeEachTopology(
         client.disconnect();
       }
     });
+
+    it('in production, introspection is refused and errors carry no stack trace', async () => {
+      const introspect = '{ __schema { queryType { name } } }';
+      expect((await gql(apps[0]!, introspect)).body.data?.__schema?.queryType?.name).toBe('Query');
+      const [prod] = await startApps(1, {
+        env: {
+          ...redis().env,
+          REDIS_KEY_PREFIX: prefix,
+          DATABASE_URL: databaseUrl,
+          NODE_ENV: 'production',
+          EMAIL_TRANSPORT: 'log',
+          // Production refuses the specs' operator token and JWT secret, published in this repository.
+          ADMIN_TOKEN: randomBytes(32).toString('base64url'),
+          AUTH_JWT_SECRET: randomBytes(48).toString('base64url'),
+        },
+      });
+      try {
+        const refused = await gql(prod!, introspect);
+        expect(refused.status).toBe(400);
+        expect(codes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+        expect(refused.body.errors![0]!.message).toMatch(/introspection/i);
+        const unknown = await gql(prod!, '{ nope }');
+        expect(unknown.status).toBe(400);
+        expect(JSON.stringify(unknown.body)).not.toMatch(/stacktrace|\bat .*\.js:\d+/i);
+        // The same query is answered there as anywhere.
+        expect((await gql(prod!, '{ car(id: 3) { id } }')).body.data?.car?.id).toBe(3);
+      } finally {
+        await prod!.stop();
+      }
+    }, 60_000);
   },
   ['cluster'],
 );
