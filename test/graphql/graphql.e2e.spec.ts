@@ -390,6 +390,7 @@ describeEachTopology(
           ...redis().env,
           REDIS_KEY_PREFIX: prefix,
           DATABASE_URL: databaseUrl,
+          RATE_LIMIT_DEFAULT: '1000000/60s',
           NODE_ENV: 'production',
           EMAIL_TRANSPORT: 'log',
           // Production refuses the specs' operator token and JWT secret, published in this repository.
