@@ -2,7 +2,8 @@
 // `npm run bench:alloc`: one scenario (BENCH_ONLY, default `plain`) under autocannon with V8's sampling
 // heap profiler on, short-lived objects included; prints the bytes allocated per request, by package and
 // by function. Garbage collection is a large share of the CPU of every route (see bench:profile): this
-// says who makes the garbage. BENCH_DURATION seconds (default 5), HTTP_ADAPTER as for bench.
+// says who makes the garbage. BENCH_DURATION seconds (default 5), HTTP_ADAPTER as for bench;
+// BENCH_APP=peers measures the peer app (bench/peers) instead.
 import autocannon from 'autocannon';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,7 +20,11 @@ const outDir = join(root, '.data/profiles');
 mkdirSync(outDir, { recursive: true });
 const out = join(outDir, `${name}-${Date.now()}.heapprofile`);
 const preload = new URL('./alloc-preload.mjs', import.meta.url).pathname;
-const bench = await startBench({ nodeArgs: ['--import', preload], env: { BENCH_ALLOC_OUT: out } });
+const bench = await startBench({
+  nodeArgs: ['--import', preload],
+  env: { BENCH_ALLOC_OUT: out },
+  peers: process.env.BENCH_APP === 'peers',
+});
 let result;
 try {
   await s.setup?.(bench.baseUrl);

@@ -15,8 +15,10 @@ export const BENCH_AUTH_SECRET = randomBytes(48).toString('base64url');
 export const benchAdapter = process.env.HTTP_ADAPTER || 'express';
 
 /**
- * Builds the app when needed, starts redis-server and the app, waits for /health/ready.
- * @param {{ nodeArgs?: string[], env?: Record<string, string> }} [options]
+ * Builds the app when needed, starts redis-server and the app, waits for /health/ready. `peers: true`
+ * starts the vendored peer app (bench/peers, built by `npm run bench:peers`) instead, ready once it
+ * answers /bench/plain.
+ * @param {{ nodeArgs?: string[], env?: Record<string, string>, peers?: boolean }} [options]
  */
 export async function startBench(options = {}) {
   if (!existsSync(join(root, 'dist/main.js')) || process.env.BENCH_BUILD === '1') {
@@ -29,7 +31,10 @@ export async function startBench(options = {}) {
   const redisServer = new RedisServerProcess({ dir: join(work, 'redis'), appendOnly: false });
   await redisServer.start();
   const port = await findFreePort();
-  const app = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'dist/main.js')], {
+  const entry = options.peers ? join(root, 'bench/peers/dist/main.js') : join(root, 'dist/main.js');
+  if (options.peers && !existsSync(entry)) throw new Error(`${entry} is missing: run npm run bench:peers once`);
+  const ready = options.peers ? '/bench/plain' : '/health/ready';
+  const app = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: root,
     env: {
       ...process.env,
@@ -77,7 +82,7 @@ export async function startBench(options = {}) {
   try {
     for (let i = 0; ; i++) {
       try {
-        if ((await fetch(`${baseUrl}/health/ready`)).ok) break;
+        if ((await fetch(`${baseUrl}${ready}`)).ok) break;
       } catch {
         // not listening yet
       }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench:profile`: one scenario (BENCH_ONLY, default `plain`) under autocannon with the app
 // running --cpu-prof; prints where the app's CPU went (self time by function and by package) and leaves
-// the .cpuprofile for Chrome DevTools / speedscope. BENCH_DURATION seconds (default 10).
+// the .cpuprofile for Chrome DevTools / speedscope. BENCH_DURATION seconds (default 10). BENCH_APP=peers
+// profiles the peer app (bench/peers) instead, for a side-by-side.
 import autocannon from 'autocannon';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,7 +19,10 @@ if (!s) throw new Error(`no scenario ${name}: ${scenarios.map((x) => x.scenario)
 const outDir = join(root, '.data/profiles', `${name}-${Date.now()}`);
 mkdirSync(outDir, { recursive: true });
 const preload = new URL('./profile-preload.mjs', import.meta.url).pathname;
-const bench = await startBench({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, '--import', preload] });
+const bench = await startBench({
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${outDir}`, '--import', preload],
+  peers: process.env.BENCH_APP === 'peers',
+});
 let result;
 try {
   await s.setup?.(bench.baseUrl);
