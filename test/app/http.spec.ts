@@ -156,7 +156,7 @@ describeEachAdapter('HTTP basics', (adapter) => {
     expect(
       ((await bad.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
     ).toBe('GRAPHQL_PARSE_FAILED');
-    // Counted under the endpoint's path (on Express, Apollo is middleware, not a route).
+    // Counted under the endpoint's path, never as unmatched.
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toMatch(
       /http_request_duration_seconds_count\{method="POST",route="\/graphql",status="200"\} [1-9]/,
