@@ -32,7 +32,8 @@ export async function startBench(options = {}) {
   await redisServer.start();
   const port = await findFreePort();
   const entry = options.peers ? join(root, 'bench/peers/dist/main.js') : join(root, 'dist/main.js');
-  if (options.peers && !existsSync(entry)) throw new Error(`${entry} is missing: run npm run bench:peers once`);
+  if (options.peers && !existsSync(entry))
+    throw new Error(`${entry} is missing: run npm run bench:peers once`);
   const ready = options.peers ? '/bench/plain' : '/health/ready';
   const app = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: root,
