@@ -6,8 +6,8 @@
 // BENCH_APP=peers measures the peer app (bench/peers) instead.
 import autocannon from 'autocannon';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { cannonOptions, root, startBench } from './harness.mjs';
+import { join } from 'node:path';
+import { cannonOptions, packageOf, root, startBench } from './harness.mjs';
 import { scenarios } from './scenarios.mjs';
 
 const name = process.env.BENCH_ONLY ?? 'plain';
@@ -41,24 +41,12 @@ try {
 
 // The sampled bytes are an estimate of all allocations (one sample per 256 bytes on average).
 const profile = JSON.parse(readFileSync(out, 'utf8'));
-const where = (url) => {
-  if (!url) return '(native)';
-  const path = url.replace(/^file:\/\//, '');
-  const nm = path.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const parts = path.slice(nm + 13).split('/');
-    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-  }
-  if (path.startsWith('node:')) return 'node';
-  const rel = relative(root, path);
-  return rel.startsWith('dist/') ? rel.split('/').slice(0, 3).join('/') : rel;
-};
 const byFn = new Map();
 const byPkg = new Map();
 const visit = (node) => {
   if (node.selfSize) {
     const f = node.callFrame;
-    const pkg = where(f.url);
+    const pkg = packageOf(f.url);
     const fn = `${f.functionName || '(anonymous)'} ${pkg}:${f.lineNumber + 1}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + node.selfSize);
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + node.selfSize);

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
 
@@ -107,4 +107,21 @@ export function cannonOptions(baseUrl, s, connections) {
     requests: s.requests,
     connections,
   };
+}
+
+/**
+ * Where a profile's call frame comes from: an npm package (`@nestjs/core`), Node itself (`node`), a folder
+ * of the built app (`dist/platform/http`), or `(native)`. Used by bench:profile and bench:alloc.
+ */
+export function packageOf(url) {
+  if (!url) return '(native)';
+  const path = url.replace(/^file:\/\//, '');
+  const nm = path.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const parts = path.slice(nm + 13).split('/');
+    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  if (path.startsWith('node:')) return 'node';
+  const rel = relative(root, path);
+  return rel.startsWith('dist/') ? rel.split('/').slice(0, 3).join('/') : rel;
 }

@@ -5,8 +5,8 @@
 // profiles the peer app (bench/peers) instead, for a side-by-side.
 import autocannon from 'autocannon';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { cannonOptions, root, startBench } from './harness.mjs';
+import { join } from 'node:path';
+import { cannonOptions, packageOf, root, startBench } from './harness.mjs';
 import { scenarios } from './scenarios.mjs';
 
 const name = process.env.BENCH_ONLY ?? 'plain';
@@ -52,25 +52,13 @@ profile.samples.forEach((id, i) => {
   if (ends[i] >= from && !idle.has(id)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
-const where = (url) => {
-  if (!url) return '(native)';
-  const path = url.replace(/^file:\/\//, '');
-  const nm = path.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const parts = path.slice(nm + 13).split('/');
-    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-  }
-  if (path.startsWith('node:')) return 'node';
-  const rel = relative(root, path);
-  return rel.startsWith('dist/') ? rel.split('/').slice(0, 3).join('/') : rel;
-};
 const byFn = new Map();
 const byPkg = new Map();
 for (const node of profile.nodes) {
   const us = selfUs.get(node.id) ?? 0;
   if (!us) continue;
   const f = node.callFrame;
-  const pkg = where(f.url);
+  const pkg = packageOf(f.url);
   const fn = `${f.functionName || '(anonymous)'} ${pkg}:${f.lineNumber + 1}`;
   byFn.set(fn, (byFn.get(fn) ?? 0) + us);
   byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + us);
