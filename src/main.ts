@@ -13,7 +13,6 @@ import { applyInputBoundary } from './platform/http/input-boundary.js';
 import { applyServerLimits } from './platform/http/server-limits.js';
 import { declareProblemResponses } from './platform/http/openapi-problems.js';
 import { requestContext } from './platform/http/request-context.js';
-import { unbufferLogs } from './platform/http/logger.js';
 import { MetricsService } from './platform/metrics/index.js';
 import { DASHBOARD_ROUTE } from './platform/queue/dashboard/queue-dashboard.module.js';
 import { GRAPHQL_PATH } from './features/graphql/graphql.module.js';
@@ -82,7 +81,6 @@ async function bootstrap(): Promise<void> {
     process.once(signal, () => {
       // Out of the load balancer at once: the shutdown hooks that set this flag run after module destroy.
       health.shuttingDown = true;
-      unbufferLogs();
       setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     });
   }
