@@ -24,13 +24,20 @@ export class CarType {
   @Field() available!: boolean;
 }
 
-@ObjectType('CarPage')
-export class CarPage {
-  @Field(() => [CarType]) items!: CarType[];
-  @Field(() => Int) page!: number;
-  @Field(() => Int) limit!: number;
-  @Field(() => Int) total!: number;
+/** A page of `item`s, in the shape of REST's list answers (one class per item type in the schema). */
+function Page<T>(item: abstract new () => T) {
+  @ObjectType({ isAbstract: true })
+  abstract class PageType {
+    @Field(() => [item]) items!: T[];
+    @Field(() => Int) page!: number;
+    @Field(() => Int) limit!: number;
+    @Field(() => Int) total!: number;
+  }
+  return PageType;
 }
+
+@ObjectType('CarPage')
+export class CarPage extends Page(CarType) {}
 
 @ArgsType()
 export class CarsArgs {
@@ -101,12 +108,7 @@ export class BookingType {
 }
 
 @ObjectType('BookingPage')
-export class BookingPage {
-  @Field(() => [BookingType]) items!: BookingType[];
-  @Field(() => Int) page!: number;
-  @Field(() => Int) limit!: number;
-  @Field(() => Int) total!: number;
-}
+export class BookingPage extends Page(BookingType) {}
 
 @ArgsType()
 export class BookingsArgs {
