@@ -10,6 +10,21 @@ export interface HeldLock extends Lock {
 const storage = new AsyncLocalStorage<readonly HeldLock[]>();
 
 /**
+ * Calls of `run()` not yet settled. On Node 20 a storage that was ever run keeps async_hooks' promise
+ * hook on for the whole process, which made every later request (locked or not) about 15 % dearer: the
+ * storage is switched off again whenever no locked call is in flight.
+ */
+let running = 0;
+
+function settled(): void {
+  if (--running === 0) storage.disable();
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/**
  * The locks held by the current call chain (`using()`, `@WithLock` routes and methods). Lets a service
  * called from a locked handler read the fencing token, and makes `@WithLock` re-entrant: a method that
  * locks a resource its caller already holds runs under the caller's lock instead of deadlocking.
@@ -17,7 +32,19 @@ const storage = new AsyncLocalStorage<readonly HeldLock[]>();
 export const LockContext = {
   /** Runs `fn` with `lock` added to the context. */
   run<T>(lock: HeldLock, fn: () => T): T {
-    return storage.run([...(storage.getStore() ?? []), lock], fn);
+    running++;
+    let result: T;
+    try {
+      result = storage.run([...(storage.getStore() ?? []), lock], fn);
+    } catch (err) {
+      settled();
+      throw err;
+    }
+    if (!isThenable(result)) {
+      settled();
+      return result;
+    }
+    return Promise.resolve(result).finally(settled) as T;
   },
 
   /**
