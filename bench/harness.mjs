@@ -31,7 +31,9 @@ export async function startBench(options = {}) {
   const redisServer = new RedisServerProcess({ dir: join(work, 'redis'), appendOnly: false });
   await redisServer.start();
   const port = await findFreePort();
-  const entry = options.peers ? join(root, 'bench/peers/dist/main.js') : join(root, 'dist/main.js');
+  const entry = options.peers
+    ? join(root, 'bench/peers/dist/main.js')
+    : (process.env.BENCH_ENTRY ?? join(root, 'dist/main.js'));
   if (options.peers && !existsSync(entry))
     throw new Error(`${entry} is missing: run npm run bench:peers once`);
   const ready = options.peers ? '/bench/plain' : '/health/ready';

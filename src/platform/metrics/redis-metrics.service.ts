@@ -6,7 +6,7 @@ import { readRedisInfo, type RedisInfoSnapshot } from './redis-info.js';
 
 interface CommandContext {
   command: string;
-  started?: bigint;
+  started?: number;
 }
 
 /** INFO is read at most once per this many ms, however many gauges a scrape collects. */
@@ -38,13 +38,18 @@ export class RedisMetricsService implements OnModuleInit, OnModuleDestroy {
       help: 'Redis commands that failed (error reply, timeout or connection loss), by command',
       labelNames: ['command'] as const,
     });
+    // Every command passes here: the histogram's child per command name is looked up once, not hashed
+    // from a label object on each observation.
+    const byCommand = new Map<string, { observe(seconds: number): void }>();
     this.handlers = {
       start: (ctx: CommandContext) => {
-        ctx.started = process.hrtime.bigint();
+        ctx.started = performance.now();
       },
       asyncEnd: (ctx: CommandContext) => {
         if (ctx.started === undefined) return;
-        duration.observe({ command: ctx.command }, Number(process.hrtime.bigint() - ctx.started) / 1e9);
+        let child = byCommand.get(ctx.command);
+        if (!child) byCommand.set(ctx.command, (child = duration.labels(ctx.command)));
+        child.observe((performance.now() - ctx.started) / 1000);
       },
       error: (ctx: CommandContext) => errors.inc({ command: ctx.command }),
       end: () => undefined,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defineSharedCommand } from '../compat/ioredis.compat.js';
 import type { RedisClient } from '../redis/index.js';
 import type { CheckOutcome } from './rate-limit.local-limiter.js';
 import type { PolicyCheck, PolicyResult, RateLimitAlgorithm } from './rate-limit.types.js';
@@ -37,14 +38,13 @@ export class RateLimitStore {
   private readonly sha: string;
 
   constructor(private readonly client: RedisClient) {
-    // Registered up front, not on first use: an auto-pipeline created earlier in the same tick copies the
-    // client's commands when it is made and would not know a command defined after it.
+    // Registered up front, not on first use: one registration per client, whatever the traffic.
     const lua = readFileSync(SCRIPT_FILE, 'utf8');
     this.lua = lua;
     this.sha = createHash('sha1').update(lua).digest('hex');
     for (let n = 1; n <= RateLimitStore.REGISTERED_COUNTS; n++) {
       const name = `${COMMAND}${n}`;
-      if (!(name in client)) client.defineCommand(name, { numberOfKeys: n, lua });
+      if (!(name in client)) defineSharedCommand(client, name, { numberOfKeys: n, lua });
       this.commands[n] = (client as unknown as Record<string, ConsumeCommand>)[name]!.bind(client);
     }
   }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defineSharedCommand } from '../compat/ioredis.compat.js';
 import type { RedisClient } from './redis.types.js';
 
 /** A script found on disk: `<name>-<numKeys>.lua`. */
@@ -53,7 +54,7 @@ export class LuaScripts {
     files: LuaScriptFile[],
   ) {
     for (const file of files) {
-      client.defineCommand(file.command, { numberOfKeys: file.numberOfKeys, lua: file.lua });
+      defineSharedCommand(client, file.command, { numberOfKeys: file.numberOfKeys, lua: file.lua });
       this.commands.set(file.name, file);
     }
   }
