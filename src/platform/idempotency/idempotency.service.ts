@@ -31,7 +31,7 @@ const OUTCOME: Record<ClaimResult['kind'], IdempotencyOutcome> = {
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
 /** Header names as they are usually written, for the replay (`content-type` -> `Content-Type`). */
-function displayName(lower: string): string {
+function toDisplayName(lower: string): string {
   if (lower === 'etag') return 'ETag';
   return lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
@@ -47,7 +47,7 @@ export class IdempotencyService {
   readonly leaseMs: number;
   /** `Retry-After` of 409 and 503, seconds. */
   readonly retryAfterSeconds: number;
-  private readonly replayHeaders: Set<string>;
+  private readonly replayHeaders: Map<string, string>;
   private readonly maxBodyBytes: number;
   private readonly waitPollMs: number;
   private storeDown = false;
@@ -71,8 +71,12 @@ export class IdempotencyService {
     });
     this.leaseMs = options.leaseMs ?? 30_000;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
-    this.replayHeaders = new Set(
-      (options.replayHeaders ?? DEFAULT_REPLAY_HEADERS).map((h) => h.toLowerCase()),
+    // Each allowlisted header's display name, worked out once: replayable() runs on every stored response.
+    this.replayHeaders = new Map(
+      (options.replayHeaders ?? DEFAULT_REPLAY_HEADERS).map((h) => [
+        h.toLowerCase(),
+        toDisplayName(h.toLowerCase()),
+      ]),
     );
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     this.waitPollMs = options.waitPollMs ?? 25;
@@ -161,8 +165,9 @@ export class IdempotencyService {
   replayable(headers: OutgoingHttpHeaders): [string, string][] {
     const out: [string, string][] = [];
     for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || !this.replayHeaders.has(name)) continue;
-      out.push([displayName(name), Array.isArray(value) ? value.join(', ') : String(value)]);
+      const display = value === undefined ? undefined : this.replayHeaders.get(name);
+      if (display === undefined) continue;
+      out.push([display, Array.isArray(value) ? value.join(', ') : String(value)]);
     }
     return out;
   }
