@@ -134,8 +134,9 @@ describe('webhook targets', () => {
     try {
       const job = await waitUntil(
         async () => {
+          // The job read before it failed has no failedReason: wait for one read after the failure.
           const j = await queue.getJob(jobId);
-          return j && (await j.getState()) === 'failed' ? j : undefined;
+          return j?.failedReason !== undefined && (await j.getState()) === 'failed' ? j : undefined;
         },
         { timeoutMs: 15_000, message: 'the delivery did not fail' },
       );

@@ -8,7 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { catchError, finalize, of, throwError, type Observable } from 'rxjs';
+import { of, tap, type Observable } from 'rxjs';
 import { isRejectedByPipes } from '../compat/nestjs-core.compat.js';
 import { originalUrlOf, rawHeadersOf, rawResponse, setHeader, setStatus } from '../http/adapter.js';
 import { httpOf } from '../http/execution.js';
@@ -131,14 +131,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
       closed = !ended;
       if (closed && handlerDone) heartbeat.stop();
     });
+    // One operator, not catchError + finalize: every idempotent first call pays for each subscriber.
     return next.handle().pipe(
-      catchError((err: unknown) => {
-        failure = err;
-        return throwError(() => err);
-      }),
-      finalize(() => {
-        handlerDone = true;
-        if (closed) heartbeat.stop();
+      tap({
+        error: (err: unknown) => {
+          failure = err;
+        },
+        finalize: () => {
+          handlerDone = true;
+          if (closed) heartbeat.stop();
+        },
       }),
     );
   }
