@@ -51,7 +51,7 @@ function mountOf(mounts: readonly string[], url: string): string | undefined {
  * histogram (route template or mount path, never the raw URL: its label values would be unbounded) and the access
  * log line (`request completed`, level by status: 5xx error, 4xx warn, else info), written only when
  * that level is enabled. Nothing is allocated for the log unless it is written, and the histogram's
- * label children are made once per (method, route, status) (prom-client still hashes each observation).
+ * label children are made once per (method, route, status); prom-client still hashes each observation.
  * @example app.use(requestContext({ logger: PinoLogger.root, duration }));
  */
 export function requestContext(opts: RequestContextOptions) {

@@ -165,8 +165,8 @@ export class IdempotencyService {
   replayable(headers: OutgoingHttpHeaders): [string, string][] {
     const out: [string, string][] = [];
     for (const [name, value] of Object.entries(headers)) {
-      const display = value === undefined ? undefined : this.replayHeaders.get(name);
-      if (display === undefined) continue;
+      const display = this.replayHeaders.get(name);
+      if (value === undefined || display === undefined) continue;
       out.push([display, Array.isArray(value) ? value.join(', ') : String(value)]);
     }
     return out;
