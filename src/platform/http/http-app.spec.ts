@@ -35,7 +35,7 @@ describe('createHttpApp on Express', () => {
       { adapter: 'express', trustProxy: 0, bodyLimitKb: 16 },
       { logger: false },
     );
-    const express = app.getHttpAdapter().getInstance<Express>();
+    const express = app.getHttpAdapter().getInstance() as Express;
     app.getHttpServer().prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
       arrived.push(
         Object.getPrototypeOf(req) === express.request && Object.getPrototypeOf(res) === express.response,

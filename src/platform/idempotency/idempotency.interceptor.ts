@@ -34,7 +34,7 @@ const SEEN = Symbol('idempotency-seen');
 const METHODS = new Set(['POST', 'PATCH']);
 
 /**
- * Route behaviour of `@Idempotent()`: validates the key, claims it (one Lua call), replays a stored
+ * Route behaviour of `@Idempotent()`: validates the key, claims it (one `SET NX GET`), replays a stored
  * response with `Idempotent-Replayed: true`, or runs the handler under a heartbeat-renewed lease and holds
  * its response until it is stored (or the key released), then sends it.
  */

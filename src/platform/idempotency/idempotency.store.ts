@@ -9,7 +9,7 @@ export interface StoredResponse {
 export type ClaimResult =
   | { kind: 'claimed' }
   | { kind: 'mismatch' }
-  | { kind: 'running'; pttl: number }
+  | { kind: 'running' }
   | { kind: 'done'; response: StoredResponse };
 
 /** One request's hold on a key: the record it claimed and the token that proves it. */
