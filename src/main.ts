@@ -11,6 +11,7 @@ import { createValidationPipe } from './platform/http/validation.js';
 import { HealthRegistry } from './platform/health/health.registry.js';
 import { applyInputBoundary } from './platform/http/input-boundary.js';
 import { applyServerLimits } from './platform/http/server-limits.js';
+import { indexExpressRoutes } from './platform/http/express-route-index.js';
 import { declareProblemResponses } from './platform/http/openapi-problems.js';
 import { requestContext } from './platform/http/request-context.js';
 import { MetricsService } from './platform/metrics/index.js';
@@ -83,6 +84,11 @@ async function bootstrap(): Promise<void> {
       health.shuttingDown = true;
       setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     });
+  }
+  await app.init();
+  if (app.getHttpAdapter().getType() === 'express') {
+    // Every route is registered now: look them up by first path segment instead of walking them all.
+    indexExpressRoutes(app.getHttpAdapter().getInstance());
   }
   await app.listen(http.port, http.host);
 }
