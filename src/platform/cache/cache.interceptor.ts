@@ -1,15 +1,9 @@
-import {
-  Injectable,
-  Optional,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Injectable, Optional, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { from, lastValueFrom, map, of, type Observable } from 'rxjs';
 import { INTERCEPTORS_METADATA } from '../compat/nestjs-common.compat.js';
 import { ApplicationConfig } from '../compat/nestjs-core.compat.js';
 import { getHeader, setHeader } from '../http/adapter.js';
+import { AroundInterceptor, type Next } from '../http/around.interceptor.js';
 import { isBodyNeutral } from '../http/body-neutral.js';
 import { httpOf } from '../http/execution.js';
 import { CacheableMetadata as Cacheable } from './cache.metadata.js';
@@ -55,22 +49,24 @@ export function hitsGoOutAsText(config: ApplicationConfig, handler: object): boo
  * JSON plainly (no `json spaces`, `json replacer` or `json escape` setting). Otherwise it answers values.
  */
 @Injectable()
-export class CacheInterceptor implements NestInterceptor {
+export class CacheInterceptor extends AroundInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly cache: CacheService,
     @Optional() private readonly config?: ApplicationConfig,
-  ) {}
+  ) {
+    super();
+  }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  around(context: ExecutionContext, next: Next): unknown {
     const http = httpOf<HttpRequest, object>(context);
-    if (!http) return next.handle();
+    if (!http) return next();
     const options = this.reflector.getAllAndOverride(Cacheable, [context.getHandler(), context.getClass()]);
-    if (!options) return next.handle();
+    if (!options) return next();
     const { req, res } = http;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       setHeader(res, 'X-Cache', 'BYPASS');
-      return next.handle();
+      return next();
     }
     const { namespace, key, ctx } = httpCacheKey(options, {
       className: context.getClass().name,
@@ -90,18 +86,15 @@ export class CacheInterceptor implements NestInterceptor {
       const hit = this.cache.hitText(key, entry);
       if (hit !== undefined) {
         setHeader(res, 'X-Cache', 'HIT');
-        return of(sendable(res, hit));
+        return sendable(res, hit);
       }
     }
     // Tags and the loader only matter when the entry may be (re)written.
     const tags = typeof options.tags === 'function' ? options.tags(ctx) : options.tags;
-    const loader = () => lastValueFrom(next.handle(), { defaultValue: undefined });
-    return from(this.cache.fetch(key, loader, { ...entry, tags }, text ? 'text' : 'value')).pipe(
-      map((result) => {
-        setHeader(res, 'X-Cache', result.status);
-        return result.text === undefined ? result.value : sendable(res, result.text);
-      }),
-    );
+    return this.cache.fetch(key, next, { ...entry, tags }, text ? 'text' : 'value').then((result) => {
+      setHeader(res, 'X-Cache', result.status);
+      return result.text === undefined ? result.value : sendable(res, result.text);
+    });
   }
 
   private decisions?: WeakMap<object, boolean>;

@@ -12,3 +12,6 @@ export { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/internal';
  * cache interceptor checks that every interceptor that runs around it on a route is body-neutral.
  */
 export { INTERCEPTORS_METADATA } from '@nestjs/common/internal';
+
+/** The reflect-metadata key of `@Sse()` on a handler: SSE routes keep Nest's interceptor path. */
+export { SSE_METADATA } from '@nestjs/common/internal';

@@ -1,5 +1,3 @@
-import type { CallHandler } from '@nestjs/common';
-import { catchError, finalize, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { ProblemException } from '../http/problem.js';
 import { safeJsonParse } from '../cache/cache.safe-json.js';
 import type { IdempotencyService } from './idempotency.service.js';
@@ -14,34 +12,29 @@ const VALUE_TYPE = 'application/json';
  * HTTP response, which carries every field of the operation) is stored as JSON for replay. An error
  * releases the key, so a retry runs again (the feature's own UNIQUE constraint still holds).
  */
-export function executeResolver(
+export async function executeResolver(
   service: IdempotencyService,
-  next: CallHandler,
+  next: () => Promise<unknown>,
   claim: Claim,
   policy: IdempotencyPolicy,
-): Observable<unknown> {
+): Promise<unknown> {
   const heartbeat = service.heartbeat(claim);
-  let settled = false;
   const settle = (status: number, value: unknown, noResult: boolean) => {
-    settled = true;
     const body = Buffer.from(JSON.stringify(value ?? null));
     return service
       .settle(claim, policy, { status, headers: { 'content-type': VALUE_TYPE }, body }, noResult)
       .finally(() => heartbeat.stop());
   };
-  return next.handle().pipe(
-    mergeMap((value) => from(settle(200, value, false).then(() => value))),
-    catchError((err: unknown) => {
-      // Always released: a stored error would replay as a null value, not as the error.
-      const status = err instanceof ProblemException ? err.problem.status : 500;
-      return from(settled ? Promise.resolve() : settle(status, null, true)).pipe(
-        mergeMap(() => throwError(() => err)),
-      );
-    }),
-    finalize(() => {
-      if (!settled) heartbeat.stop();
-    }),
-  );
+  let value: unknown;
+  try {
+    value = await next();
+  } catch (err) {
+    // Always released: a stored error would replay as a null value, not as the error.
+    await settle(err instanceof ProblemException ? err.problem.status : 500, null, true);
+    throw err;
+  }
+  await settle(200, value, false);
+  return value;
 }
 
 /** The value a resolver call stored under the key (a stored REST response of the same key is refused). */

@@ -1,15 +1,9 @@
-import {
-  Injectable,
-  StreamableFile,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Injectable, StreamableFile, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { of, tap, type Observable } from 'rxjs';
 import { isRejectedByPipes } from '../compat/nestjs-core.compat.js';
+import { AroundInterceptor, type Next } from '../http/around.interceptor.js';
 import { originalUrlOf, rawHeadersOf, rawResponse, setHeader, setStatus } from '../http/adapter.js';
 import { httpOf } from '../http/execution.js';
 import { actorOf } from '../http/principal.js';
@@ -39,29 +33,31 @@ const METHODS = new Set(['POST', 'PATCH']);
  * its response until it is stored (or the key released), then sends it.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor extends AroundInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly service: IdempotencyService,
     private readonly keys: KeyBuilder,
     private readonly hooks: IdempotencyTestHooks,
-  ) {}
+  ) {
+    super();
+  }
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  async around(context: ExecutionContext, next: Next): Promise<unknown> {
     const http = httpOf<IdempotentRequest & { method: string; [SEEN]?: true }, object>(context);
-    if (!http) return next.handle();
+    if (!http) return next();
     const policy = this.reflector.getAllAndOverride(IdempotencyPolicyMetadata, [
       context.getHandler(),
       context.getClass(),
     ]);
     const { req, res } = http;
-    if (!policy || !METHODS.has(req.method) || req[SEEN]) return next.handle();
+    if (!policy || !METHODS.has(req.method) || req[SEEN]) return next();
     req[SEEN] = true;
 
     const key = parseIdempotencyKey(rawHeadersOf(req));
     if (key === undefined) {
       if (policy.required) throw keyMissing();
-      return next.handle();
+      return next();
     }
     if (typeof key !== 'string') throw keyInvalid(key.invalid);
 
@@ -86,7 +82,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       case 'running':
         throw inProgress(this.service.retryAfterSeconds);
       case 'done':
-        return of(http.graphql ? replayResolver(result.response) : this.replay(res, result.response));
+        return http.graphql ? replayResolver(result.response) : this.replay(res, result.response);
       case 'claimed': {
         const ctx: IdempotencyRequestContext = { key, scopedKey };
         (req as unknown as Record<symbol, unknown>)[IDEMPOTENCY_CONTEXT] = ctx;
@@ -96,13 +92,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private execute(
+  private async execute(
     req: IdempotentRequest,
     res: object,
-    next: CallHandler,
+    next: Next,
     claim: Claim,
     policy: IdempotencyPolicy,
-  ): Observable<unknown> {
+  ): Promise<unknown> {
     const heartbeat = this.service.heartbeat(claim);
     let failure: unknown;
     let handlerDone = false;
@@ -131,18 +127,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
       closed = !ended;
       if (closed && handlerDone) heartbeat.stop();
     });
-    // One operator, not catchError + finalize: every idempotent first call pays for each subscriber.
-    return next.handle().pipe(
-      tap({
-        error: (err: unknown) => {
-          failure = err;
-        },
-        finalize: () => {
-          handlerDone = true;
-          if (closed) heartbeat.stop();
-        },
-      }),
-    );
+    try {
+      return await next();
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      handlerDone = true;
+      if (closed) heartbeat.stop();
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { defer, lastValueFrom, type Observable } from 'rxjs';
+import { AroundInterceptor, type Next } from '../http/around.interceptor.js';
 import { httpOf } from '../http/execution.js';
 import { WITH_LOCK, type WithLockMetadata } from './lock.metadata.js';
 import { REQUEST_LOCK } from './lock.params.js';
@@ -16,35 +16,34 @@ type LockRequest = { params?: unknown; query?: unknown; body?: unknown; [REQUEST
  * before the handler.
  */
 @Injectable()
-export class LockInterceptor implements NestInterceptor {
+export class LockInterceptor extends AroundInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly locks: LockService,
-  ) {}
+  ) {
+    super();
+  }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  around(context: ExecutionContext, next: Next): unknown {
     const metadata = this.reflector.getAllAndOverride<WithLockMetadata | undefined>(WITH_LOCK, [
       context.getHandler(),
       context.getClass(),
     ]);
     const req = metadata && httpOf<LockRequest>(context)?.req;
-    if (!req) return next.handle();
     // @WithLock on both the class and the method registers this interceptor twice: lock once.
-    if (req[REQUEST_LOCK]) return next.handle();
-    return defer(() => {
-      const parts = metadata!.resolve({
-        params: req.params as Record<string, string>,
-        query: req.query as Record<string, unknown>,
-        body: req.body as unknown,
-      });
-      return this.locks.run(
-        parts,
-        (lock) => {
-          req[REQUEST_LOCK] = lock;
-          return lastValueFrom(next.handle(), { defaultValue: undefined });
-        },
-        metadata!.options,
-      );
+    if (!req || req[REQUEST_LOCK]) return next();
+    const parts = metadata.resolve({
+      params: req.params as Record<string, string>,
+      query: req.query as Record<string, unknown>,
+      body: req.body as unknown,
     });
+    return this.locks.run(
+      parts,
+      (lock) => {
+        req[REQUEST_LOCK] = lock;
+        return next();
+      },
+      metadata.options,
+    );
   }
 }

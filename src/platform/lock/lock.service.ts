@@ -84,10 +84,13 @@ export class LockService implements OnModuleInit {
    * notifications). One round trip per attempt.
    * @throws LockBusyError (409) when still busy after the wait; LockUnavailableError (503) when Redis fails.
    */
-  async acquire(resource: LockResource, options: AcquireOptions = {}): Promise<Lock> {
+  acquire(resource: LockResource, options: AcquireOptions = {}): Promise<Lock> {
+    return this.acquireKeys(this.keysOf(resource), options);
+  }
+
+  private async acquireKeys(k: ResourceKeys, options: AcquireOptions): Promise<Lock> {
     const ttlMs = positiveInt('ttlMs', options.ttlMs ?? this.defaultTtlMs, 1);
     const waitMs = positiveInt('waitMs', options.waitMs ?? this.defaultWaitMs, 0);
-    const k = this.keysOf(resource);
     // randomUUID draws from a pooled buffer: a randomBytes call per acquisition costs ~10 us under load.
     const token = randomUUID();
     const started = performance.now();
@@ -131,10 +134,13 @@ export class LockService implements OnModuleInit {
    * Releases the lock if this owner still holds it (one round trip).
    * @returns false when it was no longer ours (expired or taken over); the store is left unchanged.
    */
-  async release(lock: Lock): Promise<boolean> {
-    const k = this.keysOf(lock.resource);
+  release(lock: Lock): Promise<boolean> {
+    return this.releaseLock(this.keysOf(lock.resource), lock.token);
+  }
+
+  private async releaseLock(k: ResourceKeys, token: string): Promise<boolean> {
     try {
-      return (await this.releaseKeys(k, lock.token)) === 1;
+      return (await this.releaseKeys(k, token)) === 1;
     } catch (err) {
       throw new LockUnavailableError(k.resource, err);
     }
@@ -209,11 +215,13 @@ export class LockService implements OnModuleInit {
     options: UsingOptions = {},
   ): Promise<T> {
     if (this.disabled) return this.runUnlocked(resource, fn);
-    const held = LockContext.current(this.keysOf(resource).resource);
+    // Built once for the whole call: the key strings are most of what a lock allocates in the app.
+    const k = this.keysOf(resource);
+    const held = LockContext.current(k.resource);
     // Re-entrant: pushed again, so LockContext.current() inside is this call's lock, not another one.
     if (held) return LockContext.run(held, () => fn(held));
     const ttlMs = options.ttlMs ?? this.defaultTtlMs;
-    const lock = await this.acquire(resource, options);
+    const lock = await this.acquireKeys(k, options);
     const heldLock = new HeldLockState(lock);
     const watch = this.watch(heldLock, ttlMs, options.autoExtend !== false);
     try {
@@ -221,7 +229,7 @@ export class LockService implements OnModuleInit {
     } finally {
       watch.stop();
       if (!heldLock.lost) {
-        await this.release(heldLock).catch((err: unknown) => {
+        await this.releaseLock(k, heldLock.token).catch((err: unknown) => {
           // The TTL frees it anyway; the result of the work stands.
           this.logger.warn(`release of ${heldLock.resource} failed: ${(err as Error).message}`);
         });

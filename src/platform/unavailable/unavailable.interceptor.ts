@@ -1,11 +1,6 @@
-import {
-  HttpException,
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { HttpException, Injectable, type CallHandler, type ExecutionContext } from '@nestjs/common';
 import { catchError, type Observable } from 'rxjs';
+import { AroundInterceptor, type Next } from '../http/around.interceptor.js';
 import { serviceUnavailable } from '../http/problem.js';
 
 const CONNECTIVITY =
@@ -18,6 +13,10 @@ export function isRedisUnavailable(err: unknown): boolean {
   return CONNECTIVITY.test(err.message);
 }
 
+function unavailable(err: unknown): unknown {
+  return isRedisUnavailable(err) ? serviceUnavailable('Redis is unavailable; retry shortly', 1, err) : err;
+}
+
 /**
  * Answers 503 problem+json with `Retry-After: 1` when a handler fails because Redis is unreachable (the
  * request-path client fails fast), instead of the filter's 500: the features over Redis data structures
@@ -27,12 +26,20 @@ export function isRedisUnavailable(err: unknown): boolean {
  * @Controller('leaderboards')
  */
 @Injectable()
-export class RedisUnavailableInterceptor implements NestInterceptor {
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+export class RedisUnavailableInterceptor extends AroundInterceptor {
+  async around(_context: ExecutionContext, next: Next): Promise<unknown> {
+    try {
+      return await next();
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** Nest's path (SSE routes, routes with other interceptors): a stream passes through event by event. */
+  override intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((err: unknown) => {
-        if (isRedisUnavailable(err)) throw serviceUnavailable('Redis is unavailable; retry shortly', 1, err);
-        throw err;
+        throw unavailable(err);
       }),
     );
   }
