@@ -1,5 +1,5 @@
 import type { Counter, Histogram } from 'prom-client';
-import type { MetricsService } from '../metrics/metrics.service.js';
+import { childrenOf, type MetricsService } from '../metrics/metrics.service.js';
 import type { CacheStatus } from './cache.types.js';
 
 /** Counts of one namespace. */
@@ -42,6 +42,9 @@ export class CacheStats {
     l2Errors: Counter<string>;
   };
 
+  /** `cache_hits_total` by tier, bound per namespace once: every cached answer counts one. */
+  private readonly hitsOf?: Record<'l1' | 'l2', (namespace: string) => Counter.Internal>;
+
   constructor(metrics?: MetricsService) {
     if (!metrics) return;
     const ns = ['namespace'] as const;
@@ -79,6 +82,11 @@ export class CacheStats {
       }),
       l2Errors: metrics.counter({ name: 'cache_redis_errors_total', help: 'Failed cache calls to Redis' }),
     };
+    const hits = this.prom.hits;
+    this.hitsOf = {
+      l1: childrenOf((namespace) => hits.labels(namespace, 'l1')),
+      l2: childrenOf((namespace) => hits.labels(namespace, 'l2')),
+    };
   }
 
   private of(namespace: string): NamespaceStats {
@@ -97,7 +105,7 @@ export class CacheStats {
       s.hits++;
       if (tier === 'l2') s.l2Hits++;
       else s.l1Hits++;
-      this.prom?.hits.inc({ namespace, tier: tier ?? 'l1' });
+      this.hitsOf?.[tier ?? 'l1'](namespace).inc();
     } else if (status === 'MISS') {
       s.misses++;
       this.prom?.misses.inc({ namespace });

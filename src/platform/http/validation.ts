@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { memoizeValidationRules } from '../compat/class-validator.compat.js';
 import { ProblemException } from './problem.js';
 
 /** One field's validation messages. */
@@ -17,6 +18,7 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 
 /** The global pipe: whitelist, forbid unknown fields, transform; failures are 400 problem+json with `errors`. */
 export function createValidationPipe(): ValidationPipe {
+  memoizeValidationRules();
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -12,6 +12,10 @@ export class PrometheusLockMetrics implements LockMetrics {
   private readonly contention: Counter;
   private readonly lostLocks: Counter;
   private readonly reseeds: Counter;
+  // Bound once: labels passed on each call are converted and hashed every time, on every locked request.
+  private readonly acquiredCount: Counter.Internal;
+  private readonly contendedWaits: Histogram.Internal<'contended'>;
+  private readonly freeWaits: Histogram.Internal<'contended'>;
 
   constructor(metrics: MetricsService) {
     this.acquisitions = metrics.counter({
@@ -37,11 +41,14 @@ export class PrometheusLockMetrics implements LockMetrics {
       name: 'lock_fence_reseeds_total',
       help: 'Fence counters raised to their store high-water mark after Redis lost them',
     });
+    this.acquiredCount = this.acquisitions.labels('acquired');
+    this.contendedWaits = this.waits.labels('true');
+    this.freeWaits = this.waits.labels('false');
   }
 
   acquired(contended: boolean, waitedMs: number): void {
-    this.acquisitions.inc({ outcome: 'acquired' });
-    this.waits.observe({ contended: String(contended) }, waitedMs / 1000);
+    this.acquiredCount.inc();
+    (contended ? this.contendedWaits : this.freeWaits).observe(waitedMs / 1000);
   }
 
   contended(): void {

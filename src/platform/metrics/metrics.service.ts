@@ -58,3 +58,19 @@ export class MetricsService {
     return (this.registry.getSingleMetric(name) as T | undefined) ?? create();
   }
 }
+
+/**
+ * `metric.labels(...)` made once per label value: `inc(labels)` and `observe(labels, v)` convert, check
+ * and hash their labels on every call, about 2 µs each on a hot path. For labels with few values only.
+ * @example
+ * const byCommand = childrenOf((command: string) => duration.labels(command));
+ * byCommand('get').observe(0.0004);
+ */
+export function childrenOf<C>(make: (value: string) => C): (value: string) => C {
+  const children = new Map<string, C>();
+  return (value) => {
+    let child = children.get(value);
+    if (child === undefined) children.set(value, (child = make(value)));
+    return child;
+  };
+}

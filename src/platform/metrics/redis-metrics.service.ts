@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import dc from 'node:diagnostics_channel';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
-import { MetricsService } from './metrics.service.js';
+import { childrenOf, MetricsService } from './metrics.service.js';
 import { readRedisInfo, type RedisInfoSnapshot } from './redis-info.js';
 
 interface CommandContext {
@@ -38,15 +38,17 @@ export class RedisMetricsService implements OnModuleInit, OnModuleDestroy {
       help: 'Redis commands that failed (error reply, timeout or connection loss), by command',
       labelNames: ['command'] as const,
     });
+    const durationOf = childrenOf((command) => duration.labels(command));
+    const errorsOf = childrenOf((command) => errors.labels(command));
     this.handlers = {
       start: (ctx: CommandContext) => {
         ctx.started = performance.now();
       },
       asyncEnd: (ctx: CommandContext) => {
         if (ctx.started === undefined) return;
-        duration.observe({ command: ctx.command }, (performance.now() - ctx.started) / 1000);
+        durationOf(ctx.command).observe((performance.now() - ctx.started) / 1000);
       },
-      error: (ctx: CommandContext) => errors.inc({ command: ctx.command }),
+      error: (ctx: CommandContext) => errorsOf(ctx.command).inc(),
       end: () => undefined,
       asyncStart: () => undefined,
     };
