@@ -6,3 +6,4 @@ export * from './validation.js';
 export * from './body-neutral.js';
 export * from './input-boundary.js';
 export * from './execution.js';
+export * from './around.interceptor.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { KeyBuilder } from './key-builder.js';
 
@@ -15,6 +16,14 @@ describe('KeyBuilder', () => {
       expect(key).toMatch(/^app:cache:#[A-Za-z0-9_-]{22}$/);
     }
     expect(keys.key('cache', 'a:b')).not.toBe(keys.key('cache', 'a;b'));
+  });
+
+  it('hashes with SHA-256 (base64url, 22 characters), remembered or not, short or long', () => {
+    const sha = (v: string) => '#' + createHash('sha256').update(v).digest('base64url').slice(0, 22);
+    const long = 'x:'.repeat(200);
+    for (const value of ['ip:203.0.113.9', 'ip:203.0.113.9', 'ip:203.0.113.10', long, long]) {
+      expect(KeyBuilder.part(value)).toBe(sha(value));
+    }
   });
 
   it('cannot be tricked into a hashed form by a literal', () => {

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** Key areas (README "Architecture": `{prefix}:{area}:{...}`); one area per concern keeps `SCAN` and ACL rules simple. */
 export type KeyArea =
@@ -8,6 +9,24 @@ export type KeyArea =
 export type KeyPart = string | number;
 
 const SAFE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+type OneShot = (algorithm: string, data: string, encoding: 'base64url') => string;
+/** crypto.hash (Node >= 20.12): one call, no Hash object. */
+const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
+
+/**
+ * Digests of recent non-plain parts, up to 256 characters each: the same few recur on every request (a
+ * client's tracker `ip:203.0.113.9`, a route), and hashing them was most of what a rate-limited request
+ * spent on its key. Bounded in entries, so no caller can grow it.
+ */
+const digests = new LRUCache<string, string>({ max: 4096 });
+
+function digest(value: string): string {
+  const hash = oneShot
+    ? oneShot('sha256', value, 'base64url')
+    : crypto.createHash('sha256').update(value).digest('base64url');
+  return '#' + hash.slice(0, 22);
+}
 
 /**
  * Makes every Redis key: `{prefix}:{area}:{...parts}`. User-supplied parts that are not short and plain
@@ -29,9 +48,11 @@ export class KeyBuilder {
       if (!Number.isSafeInteger(value)) throw new Error(`key part must be a safe integer: ${value}`);
       return String(value);
     }
-    return SAFE.test(value)
-      ? value
-      : '#' + createHash('sha256').update(value).digest('base64url').slice(0, 22);
+    if (SAFE.test(value)) return value;
+    if (value.length > 256) return digest(value);
+    let hashed = digests.get(value);
+    if (hashed === undefined) digests.set(value, (hashed = digest(value)));
+    return hashed;
   }
 
   /** True when a value would be used in a key unchanged. */
