@@ -1,5 +1,6 @@
 // What the platform relies on in @nestjs/core beyond its documented API, in one place. Each export is
-// checked by nestjs-core.compat.spec.ts, which fails when a Nest upgrade changes it.
+// checked by nestjs-core.compat.spec.ts (the interceptor fast path by http/around.interceptor.spec.ts),
+// which fails when a Nest upgrade changes it.
 
 import type { ExecutionContext } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
@@ -46,8 +47,8 @@ let installed = false;
 /**
  * Runs the interceptors of an HTTP route as nested async calls when every one of them is `Around`,
  * instead of through `InterceptorsConsumer.intercept`'s RxJS chain (a `defer`, a `mergeAll` and an
- * AsyncResource per interceptor, a `defer` and an Observable around the handler): about a fifth of the
- * CPU of a locked route on Fastify. The order is Nest's: guards, then the interceptors outermost first,
+ * AsyncResource per interceptor, a `defer` and an Observable around the handler): 13 of the 66 KB a
+ * locked request allocated on Fastify. The order is Nest's: guards, then the interceptors outermost first,
  * then pipes and the handler (`next`); errors reach the exception filters as before. A handler's
  * Observable is reduced to its last value, as Nest does for any non-SSE response. SSE routes, other
  * context types (GraphQL) and routes with any other interceptor keep Nest's path, where `Around`

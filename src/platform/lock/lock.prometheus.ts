@@ -12,7 +12,7 @@ export class PrometheusLockMetrics implements LockMetrics {
   private readonly contention: Counter;
   private readonly lostLocks: Counter;
   private readonly reseeds: Counter;
-  // Bound once: labels passed on each call are converted and hashed every time, on every locked request.
+  // Bound once: labels passed on each call cost an object and a closure on every locked request.
   private readonly acquiredCount: Counter.Internal;
   private readonly contendedWaits: Histogram.Internal<'contended'>;
   private readonly freeWaits: Histogram.Internal<'contended'>;

@@ -84,7 +84,7 @@ export class LockService implements OnModuleInit {
    * notifications). One round trip per attempt.
    * @throws LockBusyError (409) when still busy after the wait; LockUnavailableError (503) when Redis fails.
    */
-  acquire(resource: LockResource, options: AcquireOptions = {}): Promise<Lock> {
+  async acquire(resource: LockResource, options: AcquireOptions = {}): Promise<Lock> {
     return this.acquireKeys(this.keysOf(resource), options);
   }
 
@@ -134,7 +134,7 @@ export class LockService implements OnModuleInit {
    * Releases the lock if this owner still holds it (one round trip).
    * @returns false when it was no longer ours (expired or taken over); the store is left unchanged.
    */
-  release(lock: Lock): Promise<boolean> {
+  async release(lock: Lock): Promise<boolean> {
     return this.releaseLock(this.keysOf(lock.resource), lock.token);
   }
 

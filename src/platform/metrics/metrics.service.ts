@@ -60,8 +60,9 @@ export class MetricsService {
 }
 
 /**
- * `metric.labels(...)` made once per label value: `inc(labels)` and `observe(labels, v)` convert, check
- * and hash their labels on every call, about 2 µs each on a hot path. For labels with few values only.
+ * `metric.labels(...)` made once per label value: `inc(labels)` and `observe(labels, v)` allocate their
+ * labels object and a closure on every call (prom-client still checks and hashes the labels of each
+ * observation either way). For labels with few values only.
  * @example
  * const byCommand = childrenOf((command: string) => duration.labels(command));
  * byCommand('get').observe(0.0004);
