@@ -1,1 +1,2 @@
 export * from './duration.js';
+export * from './sha256.js';

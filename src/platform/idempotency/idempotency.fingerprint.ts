@@ -1,15 +1,5 @@
-import * as crypto from 'node:crypto';
+import { sha256Base64url as sha256 } from '../common/sha256.js';
 import type { IdempotencyScope } from './idempotency.types.js';
-
-type OneShot = (algorithm: string, data: string | Buffer, encoding: 'base64url') => string;
-/** crypto.hash (Node >= 20.12): one call, no Hash object, on every request of an idempotent route. */
-const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
-
-function sha256(data: string | Buffer): string {
-  return oneShot
-    ? oneShot('sha256', data, 'base64url')
-    : crypto.createHash('sha256').update(data).digest('base64url');
-}
 
 /** Paths that URL parsing leaves as they are: no query, no dot or empty segments, nothing to escape. */
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9_~.-]*)+$/;

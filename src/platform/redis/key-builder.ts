@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { sha256Base64url } from '../common/sha256.js';
 
 /** Key areas (README "Architecture": `{prefix}:{area}:{...}`); one area per concern keeps `SCAN` and ACL rules simple. */
 export type KeyArea =
@@ -10,10 +10,6 @@ export type KeyPart = string | number;
 
 const SAFE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-type OneShot = (algorithm: string, data: string, encoding: 'base64url') => string;
-/** crypto.hash (Node >= 20.12): one call, no Hash object. */
-const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
-
 /**
  * Digests of recent non-plain parts, up to 256 characters each: the same few recur on every request (a
  * client's tracker `ip:203.0.113.9`, a route), and hashing them was most of what a rate-limited request
@@ -22,10 +18,7 @@ const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
 const digests = new LRUCache<string, string>({ max: 4096 });
 
 function digest(value: string): string {
-  const hash = oneShot
-    ? oneShot('sha256', value, 'base64url')
-    : crypto.createHash('sha256').update(value).digest('base64url');
-  return '#' + hash.slice(0, 22);
+  return '#' + sha256Base64url(value).slice(0, 22);
 }
 
 /**
