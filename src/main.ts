@@ -91,6 +91,8 @@ async function bootstrap(): Promise<void> {
     indexExpressRoutes(app.getHttpAdapter().getInstance());
   }
   await app.listen(http.port, http.host);
+  // The log goes out in 4 KB blocks or every 100 ms: the boot lines (warnings among them) go out now.
+  PinoLogger.root.flush();
 }
 
 process.on('unhandledRejection', (reason) => {
