@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger as PinoInstance } from 'pino';
 import type { Histogram } from 'prom-client';
+import { accessWriter } from './access-line.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -56,10 +57,7 @@ function mountOf(mounts: readonly string[], url: string): string | undefined {
  */
 export function requestContext(opts: RequestContextOptions) {
   const { logger, duration } = opts;
-  // The access line's fields (id, method, url, status, time) hold nothing the root's redaction covers:
-  // a child without it writes the same line for about 0.7 µs less. Whether a level is enabled is asked
-  // of the root, so a level changed there later still applies.
-  const access = logger.child({}, { redact: [], level: 'trace' });
+  const access = accessWriter(logger);
   const routeOf = opts.routeOf ?? expressRoute;
   const mounts = (opts.mounts ?? []).map((m) => m.toLowerCase());
   const children = new Map<string, { observe(v: number): void }>();
@@ -81,14 +79,13 @@ export function requestContext(opts: RequestContextOptions) {
     observe(req.method ?? 'GET', route, status, ms / 1000);
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (!logger.isLevelEnabled(level)) return;
-    access[level](
-      {
-        req: { id: req.id, method: req.method, url: req.originalUrl ?? req.url },
-        res: { statusCode: status },
-        responseTime: Math.round(ms * 1000) / 1000,
-      },
-      'request completed',
-    );
+    access(level, {
+      id: req.id!,
+      method: req.method!,
+      url: (req.originalUrl ?? req.url)!,
+      status,
+      responseTime: Math.round(ms * 1000) / 1000,
+    });
   }
 
   return function requestContextMiddleware(req: Req, res: Res, next: () => void): void {
