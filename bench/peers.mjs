@@ -82,9 +82,36 @@ for (const s of scenarios.split(',')) {
   for (const p of projects) cells.push(fmt(summary(p, s)), ratio(p, s)?.rps_b_over_a?.toFixed(2) ?? '-');
   lines.push(`| ${cells.join(' | ')} |`);
 }
+// The access log's cost: the Express app at `info` against the same app at `warn`, round by round (the
+// rounds of a run differ more than the two apps do, so each is compared within its round).
+let accessLog = '';
+if (process.env.BENCH_ACCESS_LOG === '1' && projects.includes('express')) {
+  const median = (xs) => {
+    const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  const result = (app, s, round) =>
+    rows.find((r) => r.type === 'result' && r.app === app && r.scenario === s && r.round === round);
+  const cells = [];
+  for (const s of scenarios.split(',')) {
+    const rps = [];
+    const cpu = [];
+    for (let round = 1; round <= Number(rounds); round++) {
+      const [warn, info] = [result('express', s, round), result('express-info', s, round)];
+      if (!warn || !info) continue;
+      rps.push(info.rps / warn.rps);
+      cpu.push(info.app_cpu_us_per_req - warn.app_cpu_us_per_req);
+    }
+    if (rps.length === 0) continue;
+    cells.push(
+      `${s} ${median(rps).toFixed(3)} (CPU ${median(cpu) >= 0 ? '+' : ''}${median(cpu).toFixed(1)} us/req)`,
+    );
+  }
+  accessLog = `\nAccess log (express-info / express, median of the per-round ratios): ${cells.join('; ')}\n`;
+}
 const meta = rows.find((r) => r.type === 'meta');
 console.log(
   `\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ` +
     `${process.version}, load average at start ${meta?.loadavg?.join(' ')}; ${rounds} rounds x ${duration} s, ` +
-    `32 connections, medians\n\n${lines.join('\n')}`,
+    `32 connections, medians\n\n${lines.join('\n')}\n${accessLog}`,
 );
