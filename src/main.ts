@@ -76,7 +76,9 @@ async function bootstrap(): Promise<void> {
   );
   SwaggerModule.setup(DOCS_PATH.slice(1), app, document, { jsonDocumentUrl: 'docs-json' });
 
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Ends with process.exit, not by re-raising the signal: the log is written in blocks, and what the
+  // shutdown logged is flushed by the exit handlers, which a signal's default action skips.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const health = app.get(HealthRegistry);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
