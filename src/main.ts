@@ -1,3 +1,5 @@
+// First: V8's GC settings must be in place before the app allocates (see v8-tuning.ts).
+import './v8-tuning.js';
 import 'reflect-metadata';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';

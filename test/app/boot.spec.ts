@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp } from '../support/app-process.js';
 import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/auth.js';
@@ -130,4 +130,31 @@ describe('embedded defaults', () => {
     expect(leftovers).toEqual([]);
     console.log(`SIGTERM to exit: ${exit.durationMs} ms`);
   }, 60_000);
+});
+
+describe('V8 tuning', () => {
+  // Every object of one literal site outlives a young-generation GC: the pattern that makes V8 pretenure a
+  // site. `--trace-pretenuring-statistics` prints a line per site each GC while pretenuring is on.
+  const survivors =
+    'const ring = new Array(50000); for (let i = 0; i < 3e6; i++) ring[i % 50000] = { i, a: [i] };';
+  const pretenuringLines = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--trace-pretenuring-statistics', ...args, '-e', survivors], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    return r.stdout.split('\n').filter((l) => l.includes('pretenuring:')).length;
+  };
+  const tuning = join(repoRoot, 'dist/v8-tuning.js');
+
+  it('turns allocation-site pretenuring off, unless node was started with it on', () => {
+    expect(pretenuringLines([])).toBeGreaterThan(0);
+    expect(pretenuringLines(['--import', tuning])).toBe(0);
+    expect(pretenuringLines(['--allocation-site-pretenuring', '--import', tuning])).toBeGreaterThan(0);
+  });
+
+  it('is the first module the app loads', () => {
+    const main = readFileSync(join(repoRoot, 'dist/main.js'), 'utf8');
+    expect(main.match(/^import\s.*$/m)?.[0]).toBe("import './v8-tuning.js';");
+  });
 });
