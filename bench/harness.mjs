@@ -127,3 +127,9 @@ export function packageOf(url) {
   const rel = relative(root, path);
   return rel.startsWith('dist/') ? rel.split('/').slice(0, 3).join('/') : rel;
 }
+
+/** The median of the finite numbers of `values` (the mean of the middle two for an even count). */
+export function median(values) {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}

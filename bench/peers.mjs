@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root } from './harness.mjs';
+import { median, root } from './harness.mjs';
 
 const peersDir = join(root, 'bench/peers');
 const rounds = process.env.BENCH_ROUNDS ?? '3';
@@ -86,10 +86,6 @@ for (const s of scenarios.split(',')) {
 // rounds of a run differ more than the two apps do, so each is compared within its round).
 let accessLog = '';
 if (process.env.BENCH_ACCESS_LOG === '1' && projects.includes('express')) {
-  const median = (xs) => {
-    const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  };
   const result = (app, s, round) =>
     rows.find((r) => r.type === 'result' && r.app === app && r.scenario === s && r.round === round);
   const cells = [];

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
-import { benchAdapter, cannonOptions, startBench } from './harness.mjs';
+import { benchAdapter, cannonOptions, median, startBench } from './harness.mjs';
 import { scenarios } from './scenarios.mjs';
 import { queueLatency } from './queue.mjs';
 
@@ -86,11 +86,6 @@ async function roundTrips(redisPort, baseUrl, s, count = 100) {
   const idle = seen;
   socket.destroy();
   return Math.max(0, Math.round(((busy - idle) / count) * 100) / 100);
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 const { app, baseUrl, redisPort, cleanup } = await startBench();
