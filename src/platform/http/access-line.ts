@@ -19,20 +19,18 @@ export type AccessWriter = (level: 'info' | 'warn' | 'error', fields: AccessFiel
 type Internals = Record<symbol, unknown>;
 const internal = symbols as unknown as Record<string, symbol>;
 
-/**
- * The access line through pino: `{ req: { id, method, url }, res: { statusCode }, responseTime }` and the
- * message, as pino-http writes it.
- */
+/** The access line's object as pino-http logs it: `{ req: { id, method, url }, res: { statusCode }, responseTime }`. */
+function pinoFields(f: AccessFields): object {
+  return {
+    req: { id: f.id, method: f.method, url: f.url },
+    res: { statusCode: f.status },
+    responseTime: f.responseTime,
+  };
+}
+
+/** The access line through pino. */
 function viaPino(logger: PinoInstance): AccessWriter {
-  return (level, f) =>
-    logger[level](
-      {
-        req: { id: f.id, method: f.method, url: f.url },
-        res: { statusCode: f.status },
-        responseTime: f.responseTime,
-      },
-      ACCESS_MESSAGE,
-    );
+  return (level, f) => logger[level](pinoFields(f), ACCESS_MESSAGE);
 }
 
 /**
@@ -80,13 +78,10 @@ export function accessWriter(logger: PinoInstance): AccessWriter {
     responseTime: 1.5,
   };
   const asJson = l[symbols.asJsonSym] as (obj: object, msg: string, num: number, time: string) => string;
-  const fields = {
-    req: { id: probe.id, method: probe.method, url: probe.url },
-    res: { statusCode: probe.status },
-    responseTime: probe.responseTime,
-  };
   const t = ',"time":0';
-  if (asJson.call(logger, fields, ACCESS_MESSAGE, values.info!, t) !== line(values.info!, t, probe))
+  if (
+    asJson.call(logger, pinoFields(probe), ACCESS_MESSAGE, values.info!, t) !== line(values.info!, t, probe)
+  )
     return slow;
 
   return (level, f) => {
